@@ -1,0 +1,11 @@
+# Freestanding x86_64 ELF (the kernel and the portable libraries inside it).
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+set(CMAKE_C_COMPILER clang)
+set(CMAKE_ASM_COMPILER clang)
+set(CMAKE_C_COMPILER_TARGET x86_64-unknown-elf)
+set(CMAKE_ASM_COMPILER_TARGET x86_64-unknown-elf)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(CMAKE_C_FLAGS_INIT "-ffreestanding -nostdlib -fno-stack-protector -mno-red-zone -mcmodel=kernel -fno-pic")
+set(CMAKE_ASM_FLAGS_INIT "-fno-pic")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -nostdlib -static")
