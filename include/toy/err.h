@@ -9,22 +9,22 @@
 
 enum {
 	TOY_OK = 0,
-	TOY_ERR_NOMEM = -1,    /* an allocation failed */
-	TOY_ERR_IO = -2,       /* the device reported an error */
-	TOY_ERR_CORRUPT = -3,  /* bytes from disk (or a file) fail a check */
-	TOY_ERR_NOSPC = -4,    /* no room left */
-	TOY_ERR_NOTFOUND = -5, /* no such object (or not held) */
-	TOY_ERR_INVAL = -6,    /* a bad argument */
-	TOY_ERR_EXISTS = -7,   /* already exists */
-	TOY_ERR_BUSY = -8,     /* wrong state for this call (e.g. txn open) */
-	TOY_ERR_RANGE = -9,    /* offset, length or value out of range */
-	TOY_ERR_NOTSUP = -10,  /* not supported (e.g. version) */
-	TOY_ERR_PERM = -11,    /* not allowed */
-	TOY_ERR_FAILED = -12,  /* an earlier error latched; remount/abort */
-	TOY_ERR_TRAP = -13,    /* a wasm trap */
+	TOY_ERR_NOMEM = -1,      /* an allocation failed */
+	TOY_ERR_IO = -2,         /* the device reported an error */
+	TOY_ERR_CORRUPT = -3,    /* bytes from disk (or a file) fail a check */
+	TOY_ERR_NOSPC = -4,      /* no room left */
+	TOY_ERR_NOTFOUND = -5,   /* no such object (or not held) */
+	TOY_ERR_INVAL = -6,      /* a bad argument */
+	TOY_ERR_EXISTS = -7,     /* already exists */
+	TOY_ERR_BUSY = -8,       /* wrong state for this call (e.g. txn open) */
+	TOY_ERR_RANGE = -9,      /* offset, length or value out of range */
+	TOY_ERR_NOTSUP = -10,    /* not supported (e.g. version) */
+	TOY_ERR_PERM = -11,      /* not allowed */
+	TOY_ERR_FAILED = -12,    /* an earlier error latched; remount/abort */
+	TOY_ERR_TRAP = -13,      /* a wasm trap */
 	TOY_ERR_MALFORMED = -14, /* malformed binary input */
-	TOY_ERR_INVALID = -15, /* input well-formed but fails validation */
-	TOY_ERR_LIMIT = -16,   /* an engine or resource limit was hit */
+	TOY_ERR_INVALID = -15,   /* input well-formed but fails validation */
+	TOY_ERR_LIMIT = -16,     /* an engine or resource limit was hit */
 	TOY_ERR_LAST = -16,
 };
 

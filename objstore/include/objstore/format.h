@@ -15,7 +15,9 @@
  * the previous chunk's), the XXH3-64 of the previous summary block (so stale
  * chunks left over from before a crash or a segment's reuse can never pass
  * for the log's continuation) and its own XXH3-64. A record is covered by its
- * summary's checksum; a data block by the XXH3-128 in its record. The next
+ * summary's checksum; a data block by the XXH3-128 in its record. The
+ * summary also names the mount epoch that wrote it, so a chunk rewritten
+ * after recovery never has the same bytes as the stale one it replaces. The next
  * chunk starts right after this one or, when it did not fit, at the start of
  * segment next_seg named in this summary.
  *
@@ -62,8 +64,8 @@ struct osf_super {
 	uint64_t reserved[4];
 	uint64_t checksum; /* XXH3-64 of the bytes before this field */
 };
-_Static_assert(sizeof(struct osf_super) == 136, "osf_super layout");
-_Static_assert(__builtin_offsetof(struct osf_super, checksum) == 128, "osf_super checksum");
+_Static_assert(sizeof(struct osf_super) == 144, "osf_super layout");
+_Static_assert(__builtin_offsetof(struct osf_super, checksum) == 136, "osf_super checksum");
 
 /* Record types. */
 enum {
@@ -80,11 +82,11 @@ enum {
 /* A record: 64 bytes, packed in the summary after the header. */
 struct osf_rec {
 	uint16_t type;
-	uint16_t data;   /* index of its data block in the chunk (PAGE, CKPT) */
-	uint32_t len;    /* bytes of data used (PAGE: 4096) */
+	uint16_t data; /* index of its data block in the chunk (PAGE, CKPT) */
+	uint32_t len;  /* bytes of data used (PAGE: 4096) */
 	uint8_t id[16];
-	uint64_t page;   /* page number (PAGE) */
-	uint64_t arg0;   /* see the record types */
+	uint64_t page; /* page number (PAGE) */
+	uint64_t arg0; /* see the record types */
 	uint64_t arg1;
 	uint8_t hash[16]; /* XXH3-128 of the data block, little-endian low:high */
 };
@@ -99,12 +101,12 @@ struct osf_sum {
 	uint32_t nrec;
 	uint32_t ndata;    /* data blocks following the summary */
 	uint32_t next_seg; /* where the log continues when this segment is full */
-	uint32_t pad;
+	uint32_t epoch;    /* low bits of the mount epoch that wrote it */
 	uint64_t checksum; /* XXH3-64 of the summary block with this field 0 */
 };
 _Static_assert(sizeof(struct osf_sum) == 64, "osf_sum layout");
 
-#define OSF_SUM_MAX_RECS ((OSF_BLOCK_SIZE - sizeof(struct osf_sum)) / sizeof(struct osf_rec))
+#define OSF_SUM_MAX_RECS   ((OSF_BLOCK_SIZE - sizeof(struct osf_sum)) / sizeof(struct osf_rec))
 #define OSF_CHUNK_MAX_DATA OSF_SUM_MAX_RECS
 _Static_assert(OSF_SUM_MAX_RECS == 63, "63 records per summary");
 

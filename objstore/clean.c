@@ -1,0 +1,221 @@
+/* clean.c — segment accounting, the cleaner, and when to checkpoint.
+ *
+ * A segment can be reused when no index entry points into it (live == 0),
+ * the log is not in it (head, next_seg), and recovery will not read it: all
+ * its chunks precede the checkpoint the superblock names (last_seq <
+ * ckpt_seq). The cleaner follows Sprite LFS's cost-benefit policy: it
+ * empties the segments where (1 - u) * age / (1 + u) is highest (u the
+ * fraction still live), by rewriting their live pages at the head of the
+ * log in one transaction. Segments it empties inside the replay tail become
+ * free at the next checkpoint, which it then writes. */
+#include "os_internal.h"
+
+#define CLEAN_MAX_VICTIMS 16
+
+uint32_t seg_of(const os_store *s, uint64_t block)
+{
+	return (uint32_t)((block - s->sb.seg_start) / s->sb.seg_blocks);
+}
+
+uint64_t seg_first_block(const os_store *s, uint32_t seg)
+{
+	return s->sb.seg_start + (uint64_t)seg * s->sb.seg_blocks;
+}
+
+static bool seg_in_tail(const os_store *s, uint32_t seg)
+{
+	return s->segs[seg].last_seq >= s->sb.ckpt_seq;
+}
+
+bool seg_is_free(const os_store *s, uint32_t seg)
+{
+	return s->segs[seg].live == 0 && !seg_in_tail(s, seg) && seg != s->head.seg &&
+	       seg != s->head.next_seg;
+}
+
+uint32_t seg_count_free(const os_store *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->sb.nsegs; i++)
+		n += seg_is_free(s, i);
+	return n;
+}
+
+uint32_t seg_pick_free(const os_store *s)
+{
+	/* Going round the disk in order keeps the log sequential. */
+	for (uint32_t k = 1; k <= s->sb.nsegs; k++) {
+		uint32_t seg = (uint32_t)((s->head.seg + (uint64_t)k) % s->sb.nsegs);
+		if (seg_is_free(s, seg))
+			return seg;
+	}
+	return OSF_NO_SEG;
+}
+
+uint32_t seg_reserve_needed(const os_store *s)
+{
+	/* Room for a checkpoint twice the last one, and for cleaning. */
+	return 2 + (uint32_t)((2 * s->ckpt_blocks_est + s->sb.seg_blocks - 1) / s->sb.seg_blocks);
+}
+
+/* --- the cleaner ---------------------------------------------------------------- */
+
+struct victims {
+	uint32_t seg[CLEAN_MAX_VICTIMS];
+	uint32_t n;
+	uint64_t live;
+};
+
+static uint64_t seg_score(const os_store *s, uint32_t seg)
+{
+	uint64_t live = s->segs[seg].live, cap = s->sb.seg_blocks;
+	uint64_t age = s->head.seq - s->segs[seg].last_seq;
+	return (cap - live) * (age + 1) * 1024 / (cap + live);
+}
+
+static bool seg_cleanable(const os_store *s, uint32_t seg)
+{
+	return s->segs[seg].live > 0 && s->segs[seg].live < s->sb.seg_blocks &&
+	       seg != s->head.seg && seg != s->head.next_seg;
+}
+
+static void pick_victims(const os_store *s, struct victims *v)
+{
+	uint64_t budget = (uint64_t)(seg_count_free(s) + 1) * s->sb.seg_blocks / 2;
+	v->n = 0;
+	v->live = 0;
+	while (v->n < CLEAN_MAX_VICTIMS) {
+		uint32_t best = OSF_NO_SEG;
+		for (uint32_t i = 0; i < s->sb.nsegs; i++) {
+			bool taken = false;
+			for (uint32_t k = 0; k < v->n; k++)
+				taken |= v->seg[k] == i;
+			if (!taken && seg_cleanable(s, i) &&
+			    (best == OSF_NO_SEG || seg_score(s, i) > seg_score(s, best)))
+				best = i;
+		}
+		if (best == OSF_NO_SEG || v->live + s->segs[best].live > budget)
+			break;
+		v->live += s->segs[best].live;
+		v->seg[v->n++] = best;
+	}
+}
+
+static bool is_victim(const os_store *s, const struct victims *v, uint64_t block)
+{
+	uint32_t seg = seg_of(s, block);
+	for (uint32_t k = 0; k < v->n; k++)
+		if (v->seg[k] == seg)
+			return true;
+	return false;
+}
+
+static int move_object(os_store *s, struct os_obj *o, const struct victims *v, uint64_t *moved)
+{
+	for (uint32_t i = 0; i < o->pages.cap; i++) {
+		struct os_page *p = &o->pages.slots[i];
+		if (p->block == OS_NO_BLOCK || !is_victim(s, v, p->block))
+			continue;
+		int rc = store_read_block(s, p->block, p->hash, s->scratch);
+		if (rc == TOY_OK)
+			rc = store_put_page(s, o, p->page, s->scratch);
+		if (rc != TOY_OK)
+			return rc;
+		(*moved)++;
+	}
+	return TOY_OK;
+}
+
+static int move_victims(os_store *s, const struct victims *v, uint64_t *moved)
+{
+	int rc = txn_begin(s);
+	for (uint64_t i = 0; i < s->objs.cap && rc == TOY_OK; i++)
+		if (!toy_id_is_nil(&s->objs.slots[i].id))
+			rc = move_object(s, &s->objs.slots[i], v, moved);
+	if (rc != TOY_OK) {
+		os_abort(s);
+		return rc;
+	}
+	return store_commit(s, NULL);
+}
+
+static bool tail_holds_empty_segments(const os_store *s)
+{
+	for (uint32_t i = 0; i < s->sb.nsegs; i++)
+		if (s->segs[i].live == 0 && seg_in_tail(s, i) && i != s->head.seg &&
+		    i != s->head.next_seg)
+			return true;
+	return false;
+}
+
+static int clean(os_store *s, struct os_clean_stats *stats)
+{
+	struct os_clean_stats st = {0};
+	uint32_t free_before = seg_count_free(s);
+	struct victims v;
+	pick_victims(s, &v);
+	int rc = TOY_OK;
+	if (v.n > 0)
+		rc = move_victims(s, &v, &st.pages_moved);
+	if (rc == TOY_OK && tail_holds_empty_segments(s))
+		rc = ckpt_write(s);
+	uint32_t free_after = seg_count_free(s);
+	st.segs_cleaned = free_after > free_before ? free_after - free_before : 0;
+	if (stats)
+		*stats = st;
+	if (rc == TOY_ERR_IO)
+		s->failed = TOY_ERR_IO;
+	return rc;
+}
+
+static int check_idle(os_store *s)
+{
+	if (s->rdonly)
+		return TOY_ERR_PERM;
+	if (s->failed)
+		return TOY_ERR_FAILED;
+	return s->txn.open ? TOY_ERR_BUSY : TOY_OK;
+}
+
+int os_clean(os_store *s, struct os_clean_stats *stats)
+{
+	int rc = check_idle(s);
+	return rc != TOY_OK ? rc : clean(s, stats);
+}
+
+int os_checkpoint(os_store *s)
+{
+	int rc = check_idle(s);
+	if (rc == TOY_OK)
+		rc = ckpt_write(s);
+	if (rc == TOY_ERR_IO)
+		s->failed = TOY_ERR_IO;
+	return rc;
+}
+
+void store_maintain(os_store *s)
+{
+	uint64_t ckpt_every = 8 * (uint64_t)s->sb.seg_blocks;
+	if (ckpt_every < 8 * s->ckpt_blocks_est)
+		ckpt_every = 8 * s->ckpt_blocks_est;
+	if (s->blocks_since_ckpt >= ckpt_every && ckpt_write(s) == TOY_ERR_IO)
+		s->failed = TOY_ERR_IO;
+	if (!s->failed && seg_count_free(s) < seg_reserve_needed(s) + 2)
+		clean(s, NULL);
+}
+
+void os_info(os_store *s, struct os_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->generation = s->generation;
+	info->ckpt_generation = s->sb.ckpt_gen;
+	info->epoch = s->sb.epoch;
+	info->nobjects = s->objs.count;
+	info->seg_blocks = s->sb.seg_blocks;
+	info->nsegs = s->sb.nsegs;
+	info->free_segs = seg_count_free(s);
+	for (uint32_t i = 0; i < s->sb.nsegs; i++)
+		info->live_blocks += s->segs[i].live;
+	info->log_blocks = s->log_blocks;
+	info->total_blocks = s->sb.nblocks;
+}

@@ -1,0 +1,392 @@
+/* store.c — the public calls that read and change objects.
+ *
+ * Each change is checked first (transaction open, store healthy, object
+ * present, ranges sane) and only then performed: append the record to the
+ * log, then apply it through txn.c. A resource failure half way through a
+ * change (memory, device, space) poisons the transaction, which can then
+ * only be aborted, because a multi-page write may have been partly applied.
+ * Reads verify every page read from the device against the XXH3-128 kept in
+ * the index. */
+#include "os_internal.h"
+
+uint64_t pages_for_size(uint64_t size)
+{
+	return (size + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE;
+}
+
+static int check_writable(os_store *s)
+{
+	if (s->rdonly)
+		return TOY_ERR_PERM;
+	if (s->failed)
+		return TOY_ERR_FAILED;
+	if (!s->txn.open)
+		return TOY_ERR_BUSY;
+	return s->txn.error;
+}
+
+static int poison(os_store *s, int rc)
+{
+	if (rc == TOY_ERR_IO)
+		s->failed = TOY_ERR_IO;
+	if (rc != TOY_OK && s->txn.open && !s->txn.error)
+		s->txn.error = rc;
+	return rc;
+}
+
+static int find_obj(os_store *s, const toy_id *id, struct os_obj **out)
+{
+	if (!id || toy_id_is_nil(id))
+		return TOY_ERR_INVAL;
+	*out = idx_find(&s->objs, id);
+	return *out ? TOY_OK : TOY_ERR_NOTFOUND;
+}
+
+int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out)
+{
+	const uint8_t *mem = log_chunk_data(s, block);
+	if (mem) {
+		memcpy(out, mem, OSF_BLOCK_SIZE);
+		return TOY_OK;
+	}
+	int rc = s->env.dev.read(s->env.dev.ctx, block, 1, out);
+	if (rc != TOY_OK)
+		return rc < 0 ? rc : TOY_ERR_IO;
+	uint8_t h[16];
+	os_hash128(out, OSF_BLOCK_SIZE, h);
+	return memcmp(h, hash, 16) == 0 ? TOY_OK : TOY_ERR_CORRUPT;
+}
+
+/* Current contents of one page (zeros for a hole) into out. */
+static int read_page(os_store *s, const struct os_obj *o, uint64_t page, void *out)
+{
+	const struct os_page *p = pmap_find(&o->pages, page);
+	if (!p) {
+		memset(out, 0, OS_PAGE_SIZE);
+		return TOY_OK;
+	}
+	return store_read_block(s, p->block, p->hash, out);
+}
+
+static int grow_size(os_store *s, struct os_obj *o, uint64_t size)
+{
+	if (size <= o->size)
+		return TOY_OK;
+	return txn_set_meta(s, o, size, o->kind, o->flags);
+}
+
+/* Stores a whole page and leaves the object's size at max(size, size_after). */
+static int put_page(os_store *s, struct os_obj *o, uint64_t page, const uint8_t *data,
+		    uint64_t size_after, enum os_log_user who)
+{
+	uint8_t hash[16];
+	os_hash128(data, OS_PAGE_SIZE, hash);
+	uint64_t size = size_after > o->size ? size_after : o->size;
+	struct os_page *p = pmap_find(&o->pages, page);
+	/* Room for the undo of the page and of the size first: the record
+	 * below must not reach the log unless the index can follow it. */
+	int rc = txn_reserve_undo(s, 2);
+	if (rc == TOY_OK && !p)
+		rc = pmap_reserve(s, &o->pages, 1);
+	if (rc != TOY_OK)
+		return rc;
+	if (p && log_rewrite_page(s, p->block, data, hash, size)) {
+		memcpy(p->hash, hash, 16);
+		return grow_size(s, o, size);
+	}
+	struct osf_rec rec = {
+	    .type = OSF_REC_PAGE, .len = OS_PAGE_SIZE, .page = page, .arg0 = size};
+	memcpy(rec.id, o->id.b, 16);
+	memcpy(rec.hash, hash, 16);
+	uint64_t block;
+	rc = log_append(s, &rec, data, who, &block);
+	if (rc == TOY_OK)
+		rc = txn_put_page(s, o, page, block, hash);
+	if (rc == TOY_OK)
+		rc = grow_size(s, o, size);
+	return rc;
+}
+
+static int append_meta(os_store *s, const struct os_obj *o, uint64_t size, uint32_t kind,
+		       uint32_t flags)
+{
+	struct osf_rec rec = {
+	    .type = OSF_REC_META, .arg0 = size, .arg1 = kind | (uint64_t)flags << 32};
+	memcpy(rec.id, o->id.b, 16);
+	return log_append(s, &rec, NULL, LOG_USER, NULL);
+}
+
+int os_begin(os_store *s)
+{
+	if (s->rdonly)
+		return TOY_ERR_PERM;
+	if (s->failed)
+		return TOY_ERR_FAILED;
+	if (s->txn.open)
+		return TOY_ERR_BUSY;
+	return txn_begin(s);
+}
+
+int os_create(os_store *s, toy_id *id, uint32_t kind)
+{
+	int rc = check_writable(s);
+	if (rc != TOY_OK)
+		return rc;
+	if (!id)
+		return TOY_ERR_INVAL;
+	toy_id want = *id;
+	if (toy_id_is_nil(&want)) {
+		if (!s->env.random)
+			return TOY_ERR_NOTSUP;
+		rc = s->env.random(s->env.mem_ctx, want.b, 16);
+		if (rc != TOY_OK)
+			return rc;
+		toy_id_from_random(&want);
+	}
+	if (idx_find(&s->objs, &want))
+		return TOY_ERR_EXISTS;
+	struct os_obj probe = {.id = want};
+	rc = txn_reserve_undo(s, 2);
+	if (rc == TOY_OK)
+		rc = idx_reserve(s, &s->objs, 1);
+	if (rc == TOY_OK)
+		rc = append_meta(s, &probe, 0, kind, 0);
+	struct os_obj *o;
+	if (rc == TOY_OK)
+		rc = txn_create(s, &want, kind, 0, &o);
+	if (rc == TOY_OK)
+		*id = want;
+	return poison(s, rc);
+}
+
+int os_write(os_store *s, const toy_id *id, uint64_t off, const void *buf, size_t len)
+{
+	struct os_obj *o;
+	int rc = check_writable(s);
+	if (rc == TOY_OK)
+		rc = find_obj(s, id, &o);
+	if (rc != TOY_OK)
+		return rc;
+	if (off > OS_MAX_SIZE || len > OS_MAX_SIZE - off)
+		return TOY_ERR_RANGE;
+	const uint8_t *src = buf;
+	while (len > 0 && rc == TOY_OK) {
+		uint64_t page = off / OS_PAGE_SIZE;
+		uint32_t in = (uint32_t)(off % OS_PAGE_SIZE);
+		uint32_t n = OS_PAGE_SIZE - in < len ? OS_PAGE_SIZE - in : (uint32_t)len;
+		const uint8_t *data = src;
+		if (n != OS_PAGE_SIZE) {
+			rc = read_page(s, o, page, s->scratch);
+			memcpy(s->scratch + in, src, n);
+			data = s->scratch;
+		}
+		if (rc == TOY_OK)
+			rc = put_page(s, o, page, data, off + n, LOG_USER);
+		off += n;
+		src += n;
+		len -= n;
+	}
+	return poison(s, rc);
+}
+
+int os_set_size(os_store *s, const toy_id *id, uint64_t size)
+{
+	struct os_obj *o;
+	int rc = check_writable(s);
+	if (rc == TOY_OK)
+		rc = find_obj(s, id, &o);
+	if (rc != TOY_OK)
+		return rc;
+	if (size > OS_MAX_SIZE)
+		return TOY_ERR_RANGE;
+	/* The kept part of a cut page must read as zeros beyond the end. */
+	uint64_t cut_page = size / OS_PAGE_SIZE;
+	bool cut = size < o->size && size % OS_PAGE_SIZE && pmap_find(&o->pages, cut_page);
+	if (cut)
+		rc = read_page(s, o, cut_page, s->scratch);
+	if (rc == TOY_OK)
+		rc = txn_reserve_undo(s, 1 + o->pages.count);
+	if (rc == TOY_OK)
+		rc = append_meta(s, o, size, o->kind, o->flags);
+	if (rc == TOY_OK)
+		rc = txn_set_meta(s, o, size, o->kind, o->flags);
+	if (rc == TOY_OK && cut) {
+		memset(s->scratch + size % OS_PAGE_SIZE, 0, OS_PAGE_SIZE - size % OS_PAGE_SIZE);
+		rc = put_page(s, o, cut_page, s->scratch, size, LOG_USER);
+	}
+	return poison(s, rc);
+}
+
+int os_set_flags(os_store *s, const toy_id *id, uint32_t flags)
+{
+	struct os_obj *o;
+	int rc = check_writable(s);
+	if (rc == TOY_OK)
+		rc = find_obj(s, id, &o);
+	if (rc != TOY_OK)
+		return rc;
+	rc = txn_reserve_undo(s, 1);
+	if (rc == TOY_OK)
+		rc = append_meta(s, o, o->size, o->kind, flags);
+	if (rc == TOY_OK)
+		rc = txn_set_meta(s, o, o->size, o->kind, flags);
+	return poison(s, rc);
+}
+
+int os_delete(os_store *s, const toy_id *id)
+{
+	struct os_obj *o;
+	int rc = check_writable(s);
+	if (rc == TOY_OK)
+		rc = find_obj(s, id, &o);
+	if (rc != TOY_OK)
+		return rc;
+	rc = txn_reserve_undo(s, 1);
+	struct osf_rec rec = {.type = OSF_REC_DELETE};
+	memcpy(rec.id, o->id.b, 16);
+	if (rc == TOY_OK)
+		rc = log_append(s, &rec, NULL, LOG_USER, NULL);
+	if (rc == TOY_OK)
+		rc = txn_delete(s, o);
+	return poison(s, rc);
+}
+
+/* --- commit and abort -------------------------------------------------------- */
+
+int store_commit(os_store *s, uint64_t *generation)
+{
+	struct osf_rec rec = {.type = OSF_REC_COMMIT, .arg0 = s->generation + 1};
+	int rc = log_append(s, &rec, NULL, LOG_SYSTEM, NULL);
+	if (rc == TOY_OK)
+		rc = log_write_chunk(s);
+	if (rc == TOY_OK)
+		rc = s->env.dev.flush(s->env.dev.ctx);
+	if (rc != TOY_OK) {
+		/* What reached the disk is unknown: only a remount can tell. */
+		s->failed = TOY_ERR_IO;
+		log_discard_chunk(s);
+		txn_rollback(s);
+		return rc == TOY_ERR_NOSPC ? rc : TOY_ERR_FAILED;
+	}
+	txn_finish(s);
+	s->generation++;
+	if (generation)
+		*generation = s->generation;
+	return TOY_OK;
+}
+
+int os_commit(os_store *s, uint64_t *generation)
+{
+	if (!s->txn.open)
+		return TOY_ERR_BUSY;
+	int rc = s->failed ? TOY_ERR_FAILED : s->txn.error;
+	if (rc != TOY_OK) {
+		os_abort(s);
+		return rc;
+	}
+	rc = store_commit(s, generation);
+	if (rc == TOY_OK)
+		store_maintain(s);
+	return rc;
+}
+
+void os_abort(os_store *s)
+{
+	if (!s->txn.open)
+		return;
+	log_discard_chunk(s);
+	if (s->txn.wrote_chunk && !s->failed) {
+		/* Its first chunks are on disk: close the group explicitly so
+		 * replay never joins them to the next transaction. */
+		struct osf_rec rec = {.type = OSF_REC_ABORT};
+		int rc = log_append(s, &rec, NULL, LOG_SYSTEM, NULL);
+		if (rc == TOY_OK)
+			rc = log_write_chunk(s);
+		if (rc != TOY_OK) {
+			s->failed = TOY_ERR_IO;
+			log_discard_chunk(s);
+		}
+	}
+	txn_rollback(s);
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+int64_t os_read(os_store *s, const toy_id *id, uint64_t off, void *buf, size_t len)
+{
+	struct os_obj *o;
+	int rc = find_obj(s, id, &o);
+	if (rc != TOY_OK)
+		return rc;
+	if (off >= o->size)
+		return 0;
+	uint64_t total = o->size - off < len ? o->size - off : len;
+	if (total > INT64_MAX)
+		total = INT64_MAX;
+	uint8_t *dst = buf;
+	for (uint64_t done = 0; done < total;) {
+		uint64_t page = (off + done) / OS_PAGE_SIZE;
+		uint32_t in = (uint32_t)((off + done) % OS_PAGE_SIZE);
+		uint64_t n = OS_PAGE_SIZE - in < total - done ? OS_PAGE_SIZE - in : total - done;
+		if (n == OS_PAGE_SIZE) {
+			rc = read_page(s, o, page, dst + done);
+		} else {
+			rc = read_page(s, o, page, s->scratch);
+			memcpy(dst + done, s->scratch + in, n);
+		}
+		if (rc != TOY_OK)
+			return rc;
+		done += n;
+	}
+	return (int64_t)total;
+}
+
+static void fill_stat(const struct os_obj *o, struct os_stat *st)
+{
+	st->kind = o->kind;
+	st->flags = o->flags;
+	st->size = o->size;
+	st->npages = o->pages.count;
+}
+
+int os_stat(os_store *s, const toy_id *id, struct os_stat *st)
+{
+	struct os_obj *o;
+	int rc = find_obj(s, id, &o);
+	if (rc == TOY_OK)
+		fill_stat(o, st);
+	return rc;
+}
+
+int os_iterate(os_store *s, os_iter_fn fn, void *arg)
+{
+	for (uint64_t i = 0; i < s->objs.cap; i++) {
+		const struct os_obj *o = &s->objs.slots[i];
+		if (toy_id_is_nil(&o->id))
+			continue;
+		struct os_stat st;
+		fill_stat(o, &st);
+		int rc = fn(arg, &o->id, &st);
+		if (rc != 0)
+			return rc;
+	}
+	return TOY_OK;
+}
+
+int os_page_hash(os_store *s, const toy_id *id, uint64_t page, uint8_t hash[16])
+{
+	struct os_obj *o;
+	int rc = find_obj(s, id, &o);
+	if (rc != TOY_OK)
+		return rc;
+	const struct os_page *p = pmap_find(&o->pages, page);
+	if (!p)
+		return TOY_ERR_NOTFOUND;
+	memcpy(hash, p->hash, 16);
+	return TOY_OK;
+}
+
+int store_put_page(os_store *s, struct os_obj *o, uint64_t page, const uint8_t *data)
+{
+	return put_page(s, o, page, data, o->size, LOG_SYSTEM);
+}
