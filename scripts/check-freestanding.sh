@@ -8,7 +8,13 @@ cd "$(dirname "$0")/.."
 allowed='^(memcpy|memmove|memset|memcmp|strlen|strcmp|strncmp)$'
 status=0
 for lib in objstore/libtoy_objstore.a base/libtoy_base.a vm/libtoy_vm.a; do
-	[ -f "$build/$lib" ] || continue
+	if [ ! -f "$build/$lib" ]; then
+		# objstore and base are required; vm joins when it exists.
+		[ "$lib" = vm/libtoy_vm.a ] && [ ! -d vm ] && continue
+		echo "$build/$lib: missing (did the freestanding build fail?)"
+		status=1
+		continue
+	fi
 	out="$build/$(basename "$lib" .a).rel.o"
 	ld.lld -r --whole-archive "$build/$lib" -o "$out" || { status=1; continue; }
 	undefined=$(llvm-nm --undefined-only "$out" | awk '{print $NF}' | grep -vE "$allowed")
