@@ -286,6 +286,17 @@ static int replay_log(os_store *s)
 
 /* --- mount ------------------------------------------------------------------- */
 
+/* Blocks the next checkpoint will take, from the index's size. */
+static uint64_t ckpt_estimate_blocks(const os_store *s)
+{
+	uint64_t pages = 0;
+	for (uint64_t i = 0; i < s->objs.cap; i++)
+		pages += s->objs.slots[i].pages.count;
+	uint64_t bytes = sizeof(struct osf_ckpt_head) + s->objs.count * sizeof(struct osf_ckpt_obj) +
+			 pages * sizeof(struct osf_ckpt_page) + (uint64_t)s->sb.nsegs * 8;
+	return 2 + bytes / OSF_BLOCK_SIZE;
+}
+
 static int mount_from(os_store *s, const struct osf_super *sb)
 {
 	store_free_state(s);
@@ -318,7 +329,7 @@ int os_mount(const struct os_env *env, unsigned flags, os_store **out)
 		store_free(s);
 		return rc;
 	}
-	s->ckpt_blocks_est = 1 + (s->objs.count * 48 + 4096) / 4096;
+	s->ckpt_blocks_est = ckpt_estimate_blocks(s);
 	*out = s;
 	return TOY_OK;
 }
