@@ -1,0 +1,216 @@
+/* wasi.c — the WASI preview1 subset of DESIGN.md §6, for toy-wasm.
+ *
+ * fd_write to stdout/stderr, proc_exit, clock_time_get, random_get and
+ * args/environ (args from the command line, environment empty). The other
+ * descriptor calls wasi-libc makes at start-up answer EBADF, anything else
+ * known answers ENOSYS. Every pointer and length from the module is checked
+ * against linear memory before use; a bad one is EFAULT, never an access
+ * outside the memory.
+ */
+#include "host.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <toy/err.h>
+#include <unistd.h>
+
+enum { W_ESUCCESS = 0, W_EBADF = 8, W_EFAULT = 21, W_EINVAL = 28, W_ENOSYS = 52 };
+
+static struct vm_memory *mem_of(struct vm_host_call *c)
+{
+	return c->caller ? vm_instance_memory(c->caller) : NULL;
+}
+
+/* Pointer to [p, p+n) in memory, or NULL. */
+static uint8_t *span(struct vm_host_call *c, uint64_t p, uint64_t n)
+{
+	struct vm_memory *m = mem_of(c);
+	if (!m || p + n > m->size)
+		return NULL;
+	return m->base + p;
+}
+
+static bool put32(struct vm_host_call *c, uint64_t p, uint32_t v)
+{
+	uint8_t *d = span(c, p, 4);
+	if (d)
+		memcpy(d, &v, 4);
+	return d != NULL;
+}
+
+static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	uint32_t fd = (uint32_t)a[0], iovs = (uint32_t)a[1], n = (uint32_t)a[2];
+	uint32_t total = 0;
+	if (fd != 1 && fd != 2) {
+		r[0] = W_EBADF;
+		return 0;
+	}
+	FILE *out = fd == 1 ? stdout : stderr;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *iov = span(c, (uint64_t)iovs + 8ull * i, 8);
+		uint32_t p, len;
+		if (!iov) {
+			r[0] = W_EFAULT;
+			return 0;
+		}
+		memcpy(&p, iov, 4);
+		memcpy(&len, iov + 4, 4);
+		uint8_t *d = span(c, p, len);
+		if (!d) {
+			r[0] = W_EFAULT;
+			return 0;
+		}
+		fwrite(d, 1, len, out);
+		total += len;
+	}
+	r[0] = put32(c, (uint32_t)a[3], total) ? W_ESUCCESS : W_EFAULT;
+	return 0;
+}
+
+static int proc_exit(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	struct wasi *w = c->ctx;
+	(void)r;
+	w->exit_code = (int)(uint32_t)a[0];
+	w->exited = true;
+	return VM_HOST_EXIT;
+}
+
+static int args_sizes(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	struct wasi *w = c->ctx;
+	uint32_t size = 0;
+	for (int i = 0; i < w->argc; i++)
+		size += (uint32_t)strlen(w->argv[i]) + 1;
+	bool ok = put32(c, (uint32_t)a[0], (uint32_t)w->argc) && put32(c, (uint32_t)a[1], size);
+	r[0] = ok ? W_ESUCCESS : W_EFAULT;
+	return 0;
+}
+
+static int args_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	struct wasi *w = c->ctx;
+	uint32_t argv = (uint32_t)a[0], buf = (uint32_t)a[1];
+	for (int i = 0; i < w->argc; i++) {
+		size_t n = strlen(w->argv[i]) + 1;
+		uint8_t *d = span(c, buf, n);
+		if (!d || !put32(c, argv + 4ull * (uint32_t)i, buf)) {
+			r[0] = W_EFAULT;
+			return 0;
+		}
+		memcpy(d, w->argv[i], n);
+		buf += (uint32_t)n;
+	}
+	r[0] = W_ESUCCESS;
+	return 0;
+}
+
+static int environ_sizes(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	bool ok = put32(c, (uint32_t)a[0], 0) && put32(c, (uint32_t)a[1], 0);
+	r[0] = ok ? W_ESUCCESS : W_EFAULT;
+	return 0;
+}
+
+static int environ_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)c, (void)a;
+	r[0] = W_ESUCCESS;
+	return 0;
+}
+
+static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	struct timespec ts;
+	uint32_t id = (uint32_t)a[0];
+	if (id > 3 || clock_gettime(id == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts)) {
+		r[0] = W_EINVAL;
+		return 0;
+	}
+	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	uint8_t *d = span(c, (uint32_t)a[2], 8);
+	if (d)
+		memcpy(d, &ns, 8);
+	r[0] = d ? W_ESUCCESS : W_EFAULT;
+	return 0;
+}
+
+static int random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	uint32_t n = (uint32_t)a[1];
+	uint8_t *d = span(c, (uint32_t)a[0], n);
+	if (!d) {
+		r[0] = W_EFAULT;
+		return 0;
+	}
+	while (n) {
+		ssize_t got = getrandom(d, n, 0);
+		if (got <= 0) {
+			r[0] = W_EINVAL;
+			return 0;
+		}
+		d += got;
+		n -= (uint32_t)got;
+	}
+	r[0] = W_ESUCCESS;
+	return 0;
+}
+
+static int ebadf(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)c, (void)a;
+	r[0] = W_EBADF;
+	return 0;
+}
+
+static int enosys(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)c, (void)a;
+	r[0] = W_ENOSYS;
+	return 0;
+}
+
+static const struct {
+	const char *name, *sig;
+	vm_host_fn fn;
+} calls[] = {
+    {"fd_write", "iiii:i", fd_write},
+    {"proc_exit", "i:", proc_exit},
+    {"args_sizes_get", "ii:i", args_sizes},
+    {"args_get", "ii:i", args_get},
+    {"environ_sizes_get", "ii:i", environ_sizes},
+    {"environ_get", "ii:i", environ_get},
+    {"clock_time_get", "iIi:i", clock_time_get},
+    {"random_get", "ii:i", random_get},
+    {"fd_close", "i:i", ebadf},
+    {"fd_seek", "iIii:i", ebadf},
+    {"fd_read", "iiii:i", ebadf},
+    {"fd_fdstat_get", "ii:i", ebadf},
+    {"fd_fdstat_set_flags", "ii:i", ebadf},
+    {"fd_prestat_get", "ii:i", ebadf},
+    {"fd_prestat_dir_name", "iii:i", ebadf},
+    {"fd_filestat_get", "ii:i", ebadf},
+    {"path_open", "iiiiiIIii:i", enosys},
+    {"path_filestat_get", "iiiii:i", enosys},
+    {"poll_oneoff", "iiii:i", enosys},
+    {"sched_yield", ":i", enosys},
+    {"clock_res_get", "ii:i", enosys},
+};
+
+int wasi_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
+		 struct vm_extern *out)
+{
+	struct wasi *w = ctx;
+	if (strcmp(module, "wasi_snapshot_preview1") || kind != VM_EXT_FUNC)
+		return TOY_ERR_NOTFOUND;
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		if (strcmp(calls[i].name, name))
+			continue;
+		out->kind = VM_EXT_FUNC;
+		return vm_host_func_new(w->store, calls[i].sig, calls[i].fn, w, &out->u.func);
+	}
+	return TOY_ERR_NOTFOUND;
+}
