@@ -1,0 +1,118 @@
+/* trap.c (x86_64) — the IDT, exception reports and interrupt dispatch.
+ *
+ * Exceptions in the kernel are kernel bugs: x86_trap prints a report that
+ * can be read without a debugger (the vector's name, the error code, the
+ * faulting address for page faults, every register, a backtrace from the
+ * frame's rbp) and powers off with a failure status. IRQs 0-15 come from
+ * the legacy PICs, remapped to vectors 32-47; only the timer is unmasked. */
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include <kernel/log.h>
+
+#include "x86.h"
+
+#define IRQ_BASE 32
+#define NVECTORS 48
+
+struct __attribute__((packed)) idt_entry {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+};
+
+static struct idt_entry idt[NVECTORS];
+extern char x86_isr_stubs[];
+
+static const char *const names[32] = {
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 FP error",
+    "alignment check",
+    "machine check",
+    "SIMD FP error",
+    "virtualization",
+    "control protection",
+};
+
+static void pic_init(void)
+{
+	outb(0x20, 0x11), outb(0xa0, 0x11); /* ICW1: init, ICW4 follows */
+	outb(0x21, IRQ_BASE), outb(0xa1, IRQ_BASE + 8);
+	outb(0x21, 4), outb(0xa1, 2);       /* cascade on IRQ2 */
+	outb(0x21, 1), outb(0xa1, 1);       /* 8086 mode */
+	outb(0x21, 0xfe), outb(0xa1, 0xff); /* only IRQ0, the timer */
+}
+
+void x86_pic_eoi(unsigned irq)
+{
+	if (irq >= 8)
+		outb(0xa0, 0x20);
+	outb(0x20, 0x20);
+}
+
+void x86_idt_init(void)
+{
+	for (unsigned v = 0; v < NVECTORS; v++) {
+		uint64_t a = (uint64_t)(uintptr_t)(x86_isr_stubs + 16 * v);
+		idt[v] = (struct idt_entry){(uint16_t)a,         0x08, 0, 0x8e, (uint16_t)(a >> 16),
+					    (uint32_t)(a >> 32), 0};
+	}
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+	__asm__ volatile("lidt %0" ::"m"(p));
+	pic_init();
+}
+
+static void dump_regs(const struct trap_frame *f)
+{
+	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
+	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
+	kprintf("  rip %016lx cs %lx rflags %08lx ss %lx cr2 %016lx cr3 %016lx\n", f->rip, f->cs,
+		f->rflags, f->ss, read_cr2(), read_cr3());
+}
+
+_Noreturn static void exception(const struct trap_frame *f)
+{
+	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector] : "reserved";
+	kprintf("panic: exception %lu (%s), error code 0x%lx, at rip %016lx\n", f->vector, name,
+		f->error, f->rip);
+	if (f->vector == 14)
+		kprintf("  faulting address %016lx (%s, %s)\n", read_cr2(),
+			f->error & 1 ? "protection" : "not present",
+			f->error & 2 ? "write" : "read");
+	dump_regs(f);
+	kprintf("  at %p\n", (void *)f->rip);
+	x86_print_backtrace(f->rbp, 16);
+	arch_poweroff(3);
+}
+
+void x86_trap(struct trap_frame *f)
+{
+	if (f->vector < IRQ_BASE)
+		exception(f);
+	unsigned irq = (unsigned)f->vector - IRQ_BASE;
+	if (irq == 7 || irq == 15)
+		return; /* spurious: no EOI for IRQ 7 */
+	x86_pic_eoi(irq);
+	if (irq == 0)
+		kernel_timer_tick();
+}

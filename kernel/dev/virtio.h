@@ -1,0 +1,70 @@
+/* virtio.h — the virtio 1.x modern PCI transport and split virtqueues, as
+ * used by the virtio drivers in kernel/dev. Requests are synchronous: the
+ * driver posts one descriptor chain and polls the used ring for it. */
+#ifndef DEV_VIRTIO_H
+#define DEV_VIRTIO_H
+
+#include <kernel/thread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pci.h"
+
+#define VIRTIO_VENDOR      0x1af4
+#define VIRTIO_F_VERSION_1 (1ull << 32)
+#define VIRTQ_MAX_SIZE     256
+#define VIRTQ_MAX_SEGS     80
+
+struct virtio_dev {
+	struct pci_dev pci;
+	volatile uint8_t *common, *notify, *isr, *config;
+	uint32_t notify_mult;
+	uint64_t features; /* negotiated */
+};
+
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+struct virtq {
+	struct virtio_dev *dev;
+	uint16_t index, size, last_used;
+	struct virtq_desc *desc;
+	volatile uint16_t *avail; /* flags, idx, ring[size] */
+	volatile uint8_t *used;   /* flags, idx, ring[size] of {id, len} */
+	volatile uint16_t *notify;
+	struct mutex lock;
+	uint64_t requests;
+	bool broken; /* a request timed out: the device may still own it */
+};
+
+/* One buffer of a request, in kernel virtual memory. */
+struct virtq_buf {
+	const void *addr;
+	uint32_t len;
+	bool device_writes;
+};
+
+/* Maps the transport's structures, resets the device and negotiates
+ * features: wanted & offered, plus VERSION_1 (required). Returns 0,
+ * TOY_ERR_NOTSUP (no modern interface) or TOY_ERR_IO. */
+int virtio_init(struct virtio_dev *v, const struct pci_dev *p, uint64_t wanted);
+
+/* Sets up queue index with up to VIRTQ_MAX_SIZE entries. */
+int virtq_init(struct virtio_dev *v, unsigned index, struct virtq *q);
+
+/* Sets DRIVER_OK: the device may start. */
+void virtio_start(struct virtio_dev *v);
+
+/* Posts bufs as one chain, notifies, waits for completion. Returns the
+ * number of bytes the device wrote, or TOY_ERR_IO (timeout), TOY_ERR_RANGE
+ * (too many segments). */
+int64_t virtq_transfer(struct virtq *q, const struct virtq_buf *bufs, unsigned n);
+
+void virtio_blk_probe(const struct pci_dev *p);
+void virtio_rng_probe(const struct pci_dev *p);
+
+#endif

@@ -1,0 +1,34 @@
+/* arch/cpu.h — the processor: identity, idling, cycle counter, entropy,
+ * power-off and backtraces. */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <arch_ops.h> /* inline parts: arch_cpu_relax, arch_mb, arch_cycles */
+#include <stddef.h>
+#include <stdint.h>
+
+/* Short name of the architecture, e.g. "x86_64". */
+const char *arch_name(void);
+
+/* Sets up descriptor tables, traps and FP/SIMD state. Called once by kmain
+ * before anything may fault. */
+void arch_cpu_init(void);
+
+/* Waits for the next interrupt (interrupts must be enabled to wake). */
+void arch_idle(void);
+
+/* Fills buf with up to n bytes from a hardware random source. Returns the
+ * number of bytes filled (0 when the CPU has none). */
+size_t arch_random(void *buf, size_t n);
+
+/* Cycles per second of arch_cycles(), measured at timer start (0 before). */
+uint64_t arch_cycles_hz(void);
+
+/* Powers the machine off. status 0 means success; under QEMU a non-zero
+ * status becomes a non-zero exit code of QEMU. Never returns. */
+_Noreturn void arch_poweroff(int status);
+
+/* Prints the return addresses of the current call chain (at most max). */
+void arch_backtrace(unsigned max);
+
+#endif

@@ -1,0 +1,48 @@
+/* arch/mmu.h — the kernel's page tables.
+ *
+ * All physical memory the frame allocator hands out is reachable through a
+ * direct map (arch_phys_to_virt). Other kernel mappings (device registers)
+ * are made page by page with arch_mmu_map. The accessed and dirty flags are
+ * reported by arch_mmu_query and cleared by arch_mmu_clear, which is how the
+ * page cache will track what to write back. */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include <stdint.h>
+
+#define ARCH_PAGE_SIZE 4096u
+
+enum {
+	ARCH_MMU_READ = 1u << 0,
+	ARCH_MMU_WRITE = 1u << 1,
+	ARCH_MMU_EXEC = 1u << 2,
+	ARCH_MMU_NOCACHE = 1u << 3, /* device memory */
+	ARCH_MMU_ACCESSED = 1u << 4,
+	ARCH_MMU_DIRTY = 1u << 5,
+};
+
+/* Kernel virtual address of physical address pa (direct map). */
+void *arch_phys_to_virt(uint64_t pa);
+
+/* Physical address behind kernel address va, or UINT64_MAX if unmapped. */
+uint64_t arch_virt_to_phys(const void *va);
+
+/* Start and size of a kernel virtual range free for arch_mmu_map. */
+uintptr_t arch_mmu_map_base(void);
+uint64_t arch_mmu_map_size(void);
+
+/* Maps one page. Returns 0, TOY_ERR_EXISTS if va is mapped, or
+ * TOY_ERR_NOMEM if a page-table page could not be allocated. */
+int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags);
+
+/* Unmaps one page. Returns 0 or TOY_ERR_NOTFOUND. */
+int arch_mmu_unmap(uintptr_t va);
+
+/* Looks up va: *pa and *flags (ARCH_MMU_*) on success. Returns 0 or
+ * TOY_ERR_NOTFOUND. */
+int arch_mmu_query(uintptr_t va, uint64_t *pa, unsigned *flags);
+
+/* Clears the ACCESSED and/or DIRTY flags of a mapped page. */
+int arch_mmu_clear(uintptr_t va, unsigned flags);
+
+#endif

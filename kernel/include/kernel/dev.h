@@ -1,0 +1,31 @@
+/* kernel/dev.h — device discovery and the drivers' kernel-facing API.
+ *
+ * dev_init scans PCI and starts a driver for every device it knows
+ * (virtio-blk, virtio-rng). Block devices are numbered in discovery
+ * order. Block I/O is synchronous and may be called from any thread (one
+ * request at a time per disk; callers queue on a mutex). */
+#ifndef KERNEL_DEV_H
+#define KERNEL_DEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void dev_init(void);
+
+struct blkdev;
+
+/* The n-th disk, or NULL. */
+struct blkdev *blk_get(unsigned n);
+
+/* Capacity in 512-byte sectors. */
+uint64_t blk_sectors(const struct blkdev *d);
+
+/* Move count sectors at sector. Return 0 or TOY_ERR_IO / TOY_ERR_RANGE. */
+int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf);
+int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf);
+int blk_flush(struct blkdev *d);
+
+/* Fills buf from the first virtio-rng device. TOY_ERR_NOTFOUND if none. */
+int rng_read(void *buf, size_t n);
+
+#endif

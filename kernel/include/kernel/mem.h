@@ -1,0 +1,41 @@
+/* kernel/mem.h — physical frames, the kernel heap and device mappings.
+ *
+ * Frames are 4 KiB and always reachable through the arch's direct map. The
+ * heap serves objects of any size, 16-byte aligned; blocks of a page or more
+ * are physically contiguous (drivers rely on it only through
+ * arch_virt_to_phys, page by page). All functions may be called from any
+ * thread; none may be called from an interrupt handler. */
+#ifndef KERNEL_MEM_H
+#define KERNEL_MEM_H
+
+#include <arch/boot.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Builds the frame pool from the boot memory map, minus the kernel image
+ * and the first MiB. */
+void pmm_init(const struct boot_info *bi);
+
+/* Allocates n physically contiguous zeroed frames; returns the physical
+ * address of the first, or 0 when none are free. */
+uint64_t pmm_alloc(size_t n);
+
+/* Frees n frames starting at pa (as returned by pmm_alloc). */
+void pmm_free(uint64_t pa, size_t n);
+
+size_t pmm_free_count(void);
+size_t pmm_total_count(void);
+
+/* Returns NULL when memory is exhausted. kfree(NULL) is a no-op. */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+/* Bytes currently handed out by kmalloc (for leak checks in tests). */
+size_t heap_in_use(void);
+
+/* Maps size bytes of device registers at physical pa, uncached. Returns
+ * the kernel address of pa, or NULL when out of address space or memory. */
+void *vm_map_device(uint64_t pa, size_t size);
+
+#endif

@@ -1,0 +1,86 @@
+/* main.c — kmain: the portable boot sequence.
+ *
+ * The arch has a stack, the MMU and a console ready. kmain brings up the
+ * rest in dependency order (traps, frames, heap, threads, the tick,
+ * devices, the store), then does what the command line asks:
+ *   toy.test=all|PREFIX  run the in-kernel tests, print "N passed, N failed"
+ *                        and power off with the failure count as status;
+ *   toy.stress           the power-cut workload (commit in a loop forever);
+ *   toy.halt             power off right after "toy: ready" (benchmarks);
+ * otherwise it prints "toy: ready ..." and idles. */
+#include <arch/boot.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include <kernel/dev.h>
+#include <kernel/kernel.h>
+#include <kernel/log.h>
+#include <kernel/mem.h>
+#include <kernel/test.h>
+#include <kernel/thread.h>
+
+#define TICK_HZ 100
+
+static uint64_t ticks;
+static uint64_t entry_cycles;
+
+void kernel_timer_tick(void)
+{
+	ticks++;
+	thread_preempt(arch_time_ns());
+}
+
+static unsigned ms_since_entry(void)
+{
+	uint64_t hz = arch_cycles_hz();
+	return hz ? (unsigned)((arch_cycles() - entry_cycles) * 1000 / hz) : 0;
+}
+
+static void ready(const struct kstore *ks, int err)
+{
+	unsigned ms = ms_since_entry();
+	if (err)
+		kprintf("toy: ready arch=%s store=none (%s) entry-to-ready=%ums\n", arch_name(),
+			toy_strerror(err), ms);
+	else
+		kprintf("toy: ready arch=%s generation=%llu boots=%llu objects=%llu "
+			"entry-to-ready=%ums\n",
+			arch_name(), (unsigned long long)ks->generation,
+			(unsigned long long)ks->boots, (unsigned long long)ks->nobjects, ms);
+}
+
+static void run_mode(struct kstore *ks, int store_err)
+{
+	char arg[64];
+	if (cmdline_get("toy.test", arg, sizeof(arg))) {
+		if (!store_err)
+			os_unmount(ks->os);
+		int failed = ktest_run(arg[0] ? arg : "all");
+		arch_poweroff(failed ? 1 : 0);
+	}
+	if (cmdline_get("toy.stress", arg, sizeof(arg)) && !store_err)
+		kstore_stress(ks);
+	if (cmdline_get("toy.halt", arg, sizeof(arg))) {
+		if (!store_err)
+			os_unmount(ks->os);
+		arch_poweroff(0);
+	}
+}
+
+void kmain(struct boot_info *bi)
+{
+	entry_cycles = bi->entry_cycles;
+	kprintf("\nToy kernel (%s), command line \"%s\"\n", arch_name(), bi->cmdline);
+	arch_cpu_init();
+	cmdline_set(bi->cmdline);
+	pmm_init(bi);
+	sched_init();
+	arch_timer_init(TICK_HZ);
+	arch_irq_enable();
+	dev_init();
+	struct kstore ks = {0};
+	int err = kstore_boot(&ks);
+	ready(&ks, err);
+	run_mode(&ks, err);
+	for (;;)
+		thread_sleep_ns(1000000000ull);
+}

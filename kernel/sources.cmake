@@ -1,0 +1,10 @@
+# The portable kernel core, listed once for every arch that links it:
+# arch/x86_64 (the kernel image) and arch/host (the core as a Linux program
+# for the cmocka tests). Paths are relative to kernel/.
+set(TOY_KERNEL_CORE_SOURCES
+    cmdline.c heap.c log.c pmm.c printf.c random.c string.c test.c thread.c)
+# What only a machine with devices links: boot sequence, drivers, store.
+set(TOY_KERNEL_MACHINE_SOURCES
+    main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)
+file(GLOB TOY_KERNEL_TEST_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/kernel
+     ${CMAKE_SOURCE_DIR}/kernel/tests/*.c)
