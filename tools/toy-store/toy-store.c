@@ -1,0 +1,669 @@
+/* toy-store.c — create, inspect, check and clean object store images.
+ *
+ * Each command opens the image file through hostenv (the same file device
+ * the tests and benchmarks use), mounts it with the objstore library, does
+ * one thing and unmounts. Commands that only look (get, stat, ls, fsck,
+ * info) open the file read-only and mount with OS_MOUNT_RDONLY, so they
+ * never change an image, damaged or not. Commands that change it (put, rm,
+ * gc) commit before they unmount, and the unmount writes an index
+ * checkpoint, so the next command mounts quickly and sees the change.
+ *
+ * put and get stream through a fixed buffer, so an object of any size moves
+ * in bounded memory. put writes the whole object in one transaction: a
+ * replaced object is either all old or all new after a crash. Aligned pages
+ * of zeros are left as holes (they read back as zeros), like cp --sparse.
+ *
+ * Exit status: 0 success, 1 failure (with a message on stderr), 2 usage. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <hostenv.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define CHUNK      (256u * 1024u) /* bytes moved per read/write call */
+#define MIN_IMAGE  (1024u * 1024u)
+#define MIN_SEGS   16u /* mkfs shrinks segments to keep at least this many */
+
+struct store {
+	const char *path;
+	struct host_file file;
+	struct os_env env;
+	os_store *s;
+};
+
+/* --- messages -------------------------------------------------------------- */
+
+static void complain(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "toy-store: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A store error in words; TOY_ERR_IO says what the system call reported. */
+static const char *errtext(int rc)
+{
+	static char buf[160];
+	if (rc != TOY_ERR_IO || errno == 0)
+		return toy_strerror(rc);
+	snprintf(buf, sizeof(buf), "%s (%s)", toy_strerror(rc), strerror(errno));
+	return buf;
+}
+
+static int fail(const char *what, const char *doing, int rc)
+{
+	complain(what, "%s%s%s", doing, *doing ? ": " : "", errtext(rc));
+	return EXIT_FAILURE;
+}
+
+/* --- opening and closing an image ------------------------------------------ */
+
+static int store_open(struct store *st, const char *path, bool rdonly)
+{
+	memset(st, 0, sizeof(*st));
+	st->path = path;
+	errno = 0;
+	int rc = host_file_open(path, rdonly, &st->file, &st->env);
+	if (rc == TOY_ERR_NOTFOUND) {
+		complain(path, "no such file");
+		return EXIT_FAILURE;
+	}
+	if (rc != TOY_OK)
+		return fail(path, "cannot open", rc);
+	errno = 0;
+	rc = os_mount(&st->env, rdonly ? OS_MOUNT_RDONLY : 0, &st->s);
+	if (rc == TOY_ERR_CORRUPT) {
+		complain(path, "not a Toy store (%s)", toy_strerror(rc));
+	} else if (rc != TOY_OK) {
+		fail(path, "cannot mount", rc);
+	}
+	if (rc != TOY_OK) {
+		host_file_close(&st->file);
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
+/* Unmounts (a writable store writes its checkpoint here) and closes.
+ * Returns status unless the unmount itself failed. */
+static int store_close(struct store *st, int status)
+{
+	errno = 0;
+	int rc = os_unmount(st->s);
+	host_file_close(&st->file);
+	if (rc != TOY_OK && status == EXIT_SUCCESS)
+		return fail(st->path, "unmount", rc);
+	return status;
+}
+
+static int parse_id(const char *text, toy_id *id)
+{
+	if (toy_id_parse(text, id) == TOY_OK)
+		return EXIT_SUCCESS;
+	complain(text, "not an object ID (want 8-4-4-4-12 hex digits)");
+	return EXIT_USAGE;
+}
+
+/* --- mkfs ------------------------------------------------------------------ */
+
+/* Parses a byte count with an optional K, M, G or T suffix (powers of 1024,
+ * optionally followed by "iB" or "B"). Returns 0 or -1. */
+static int parse_size(const char *text, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*text < '0' || *text > '9')
+		return -1;
+	unsigned long long n = strtoull(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	unsigned shift = 0;
+	const char *units = "KMGT", *u = *end ? strchr(units, *end & ~0x20) : NULL;
+	if (u) {
+		shift = 10u * (unsigned)(u - units + 1);
+		end++;
+		if ((*end & ~0x20) == 'I' && (end[1] & ~0x20) == 'B')
+			end += 2;
+		else if ((*end & ~0x20) == 'B')
+			end++;
+	}
+	if (*end != '\0' || (shift && n > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+/* Segments of 1 MiB (the library's default), smaller on small images so the
+ * cleaner always has room to work. */
+static uint32_t pick_seg_blocks(uint64_t nblocks)
+{
+	uint32_t seg = 256;
+	while (seg > 8 && (nblocks - 2) / seg < MIN_SEGS)
+		seg /= 2;
+	return seg;
+}
+
+static int cmd_mkfs(char **argv)
+{
+	const char *path = argv[0];
+	uint64_t size;
+	if (parse_size(argv[1], &size) != 0) {
+		complain(argv[1], "not a size (want bytes, or a number with K, M, G or T)");
+		return EXIT_USAGE;
+	}
+	if (size < MIN_IMAGE) {
+		complain(argv[1], "too small for a store (minimum 1M)");
+		return EXIT_USAGE;
+	}
+	size -= size % OS_BLOCK_SIZE;
+	errno = 0;
+	if (host_file_create(path, size) != TOY_OK)
+		return fail(path, "cannot create", TOY_ERR_IO);
+
+	struct store st;
+	int rc = host_file_open(path, false, &st.file, &st.env);
+	if (rc != TOY_OK)
+		return fail(path, "cannot open", rc);
+	struct os_format_opts opts = {.seg_blocks = pick_seg_blocks(st.env.dev.nblocks)};
+	errno = 0;
+	rc = os_format(&st.env, &opts);
+	host_file_close(&st.file);
+	if (rc != TOY_OK)
+		return fail(path, "format", rc);
+
+	/* Mount what was written: mkfs succeeds only on a store that works. */
+	if (store_open(&st, path, true) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	struct os_info info;
+	os_info(st.s, &info);
+	printf("%s: %" PRIu64 " bytes, %" PRIu64 " segments of %" PRIu64 " KiB\n", path, size,
+	       info.nsegs, info.seg_blocks * (OS_BLOCK_SIZE / 1024));
+	return store_close(&st, EXIT_SUCCESS);
+}
+
+/* --- put and get ----------------------------------------------------------- */
+
+/* Reads until buf is full or end of input. Returns bytes read or -1. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = read(fd, (char *)buf + done, len - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = write(fd, (const char *)buf + done, len - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	for (size_t i = 0; i < OS_PAGE_SIZE; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Writes len bytes of buf at off, leaving whole pages of zeros as holes.
+ * off is page-aligned. */
+static int write_sparse(os_store *s, const toy_id *id, uint64_t off, const uint8_t *buf, size_t len)
+{
+	size_t run = 0; /* start of the pending run of data pages */
+	for (size_t at = 0; at < len; at += OS_PAGE_SIZE) {
+		bool full = len - at >= OS_PAGE_SIZE;
+		if (!full || !page_is_zero(buf + at))
+			continue;
+		if (at > run) {
+			int rc = os_write(s, id, off + run, buf + run, at - run);
+			if (rc != TOY_OK)
+				return rc;
+		}
+		run = at + OS_PAGE_SIZE;
+	}
+	if (len > run)
+		return os_write(s, id, off + run, buf + run, len - run);
+	return TOY_OK;
+}
+
+/* Creates the object, or empties it if it exists (keeping kind and flags). */
+static int put_prepare(os_store *s, toy_id *id)
+{
+	struct os_stat st;
+	int rc = toy_id_is_nil(id) ? TOY_ERR_NOTFOUND : os_stat(s, id, &st);
+	if (rc == TOY_ERR_NOTFOUND)
+		return os_create(s, id, 0);
+	if (rc != TOY_OK)
+		return rc;
+	return os_set_size(s, id, 0);
+}
+
+/* Streams standard input into the object, then sets its size (the input may
+ * end in a hole). */
+static int put_stream(os_store *s, const toy_id *id, uint8_t *buf, const char **doing)
+{
+	uint64_t total = 0;
+	for (;;) {
+		ssize_t n = read_full(STDIN_FILENO, buf, CHUNK);
+		if (n < 0) {
+			*doing = "reading standard input";
+			return TOY_ERR_IO;
+		}
+		if (n == 0)
+			break;
+		int rc = write_sparse(s, id, total, buf, (size_t)n);
+		if (rc != TOY_OK)
+			return rc;
+		total += (uint64_t)n;
+	}
+	return os_set_size(s, id, total);
+}
+
+static int put_txn(struct store *st, toy_id *id, uint8_t *buf)
+{
+	const char *doing = "write";
+	int rc = os_begin(st->s);
+	if (rc == TOY_OK)
+		rc = put_prepare(st->s, id);
+	if (rc == TOY_OK)
+		rc = put_stream(st->s, id, buf, &doing);
+	if (rc == TOY_OK) {
+		doing = "commit";
+		rc = os_commit(st->s, NULL);
+	}
+	if (rc != TOY_OK) {
+		os_abort(st->s);
+		return fail(st->path, doing, rc);
+	}
+	return EXIT_SUCCESS;
+}
+
+static int cmd_put(char **argv)
+{
+	toy_id id = {{0}};
+	if (argv[1] && parse_id(argv[1], &id) != EXIT_SUCCESS)
+		return EXIT_USAGE;
+	if (argv[1] && toy_id_is_nil(&id)) {
+		complain(argv[1], "the nil ID names no object");
+		return EXIT_USAGE;
+	}
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return fail(argv[0], "", TOY_ERR_NOMEM);
+	struct store st;
+	int status = store_open(&st, argv[0], false);
+	if (status == EXIT_SUCCESS) {
+		status = store_close(&st, put_txn(&st, &id, buf));
+	}
+	free(buf);
+	if (status != EXIT_SUCCESS)
+		return status;
+	char text[TOY_ID_TEXT_LEN + 1];
+	toy_id_format(&id, text);
+	printf("%s\n", text);
+	return EXIT_SUCCESS;
+}
+
+static int get_stream(struct store *st, const toy_id *id, const char *idtext, uint8_t *buf)
+{
+	struct os_stat sb;
+	int rc = os_stat(st->s, id, &sb);
+	if (rc == TOY_ERR_NOTFOUND) {
+		complain(idtext, "no such object in %s", st->path);
+		return EXIT_FAILURE;
+	}
+	if (rc != TOY_OK)
+		return fail(st->path, "stat", rc);
+	for (uint64_t off = 0; off < sb.size;) {
+		size_t want = sb.size - off < CHUNK ? (size_t)(sb.size - off) : CHUNK;
+		int64_t n = os_read(st->s, id, off, buf, want);
+		if (n < 0)
+			return fail(st->path, "read", (int)n);
+		if ((size_t)n != want) {
+			complain(st->path, "read: short read at offset %" PRIu64, off);
+			return EXIT_FAILURE;
+		}
+		if (write_full(STDOUT_FILENO, buf, want) != 0) {
+			complain("standard output", "%s", strerror(errno));
+			return EXIT_FAILURE;
+		}
+		off += want;
+	}
+	return EXIT_SUCCESS;
+}
+
+static int cmd_get(char **argv)
+{
+	toy_id id;
+	if (parse_id(argv[1], &id) != EXIT_SUCCESS)
+		return EXIT_USAGE;
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return fail(argv[0], "", TOY_ERR_NOMEM);
+	struct store st;
+	int status = store_open(&st, argv[0], true);
+	if (status == EXIT_SUCCESS)
+		status = store_close(&st, get_stream(&st, &id, argv[1], buf));
+	free(buf);
+	return status;
+}
+
+/* --- rm and stat ----------------------------------------------------------- */
+
+static int rm_txn(struct store *st, const toy_id *id, const char *idtext)
+{
+	int rc = os_begin(st->s);
+	if (rc == TOY_OK)
+		rc = os_delete(st->s, id);
+	if (rc == TOY_OK)
+		rc = os_commit(st->s, NULL);
+	if (rc == TOY_OK)
+		return EXIT_SUCCESS;
+	os_abort(st->s);
+	if (rc == TOY_ERR_NOTFOUND) {
+		complain(idtext, "no such object in %s", st->path);
+		return EXIT_FAILURE;
+	}
+	return fail(st->path, "rm", rc);
+}
+
+static int cmd_rm(char **argv)
+{
+	toy_id id;
+	if (parse_id(argv[1], &id) != EXIT_SUCCESS)
+		return EXIT_USAGE;
+	struct store st;
+	if (store_open(&st, argv[0], false) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, rm_txn(&st, &id, argv[1]));
+}
+
+static int stat_print(struct store *st, const toy_id *id, const char *idtext)
+{
+	struct os_stat sb;
+	int rc = os_stat(st->s, id, &sb);
+	if (rc == TOY_ERR_NOTFOUND) {
+		complain(idtext, "no such object in %s", st->path);
+		return EXIT_FAILURE;
+	}
+	if (rc != TOY_OK)
+		return fail(st->path, "stat", rc);
+	char text[TOY_ID_TEXT_LEN + 1];
+	toy_id_format(id, text);
+	printf("id      %s%s\n", text, toy_id_is_reserved(id) ? " (reserved)" : "");
+	printf("kind    %" PRIu32 "\n", sb.kind);
+	printf("flags   0x%" PRIx32 "\n", sb.flags);
+	printf("size    %" PRIu64 "\n", sb.size);
+	printf("pages   %" PRIu64 " stored, %" PRIu64 " in size\n", sb.npages,
+	       (sb.size + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_stat(char **argv)
+{
+	toy_id id;
+	if (parse_id(argv[1], &id) != EXIT_SUCCESS)
+		return EXIT_USAGE;
+	struct store st;
+	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, stat_print(&st, &id, argv[1]));
+}
+
+/* --- ls -------------------------------------------------------------------- */
+
+struct ls_entry {
+	char id[TOY_ID_TEXT_LEN + 1];
+	uint64_t size;
+};
+
+struct ls_list {
+	struct ls_entry *v;
+	size_t n, cap;
+};
+
+static int ls_collect(void *arg, const toy_id *id, const struct os_stat *st)
+{
+	struct ls_list *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		struct ls_entry *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return TOY_ERR_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	toy_id_format(id, l->v[l->n].id);
+	l->v[l->n++].size = st->size;
+	return 0;
+}
+
+static int ls_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ls_entry *)a)->id, ((const struct ls_entry *)b)->id);
+}
+
+/* Lists objects sorted by ID, so the output of two runs can be compared. */
+static int ls_print(struct store *st)
+{
+	struct ls_list l = {0};
+	int rc = os_iterate(st->s, ls_collect, &l);
+	if (rc != TOY_OK) {
+		free(l.v);
+		return fail(st->path, "ls", rc);
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), ls_cmp);
+	for (size_t i = 0; i < l.n; i++)
+		printf("%s %" PRIu64 "\n", l.v[i].id, l.v[i].size);
+	free(l.v);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_ls(char **argv)
+{
+	struct store st;
+	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, ls_print(&st));
+}
+
+/* --- fsck, gc, info -------------------------------------------------------- */
+
+static int fsck_check(struct store *st)
+{
+	char msg[256] = "";
+	errno = 0;
+	int rc = os_check(st->s, msg, sizeof(msg));
+	if (rc != TOY_OK) {
+		complain(st->path, "%s (%s)", msg[0] ? msg : "check failed", errtext(rc));
+		return EXIT_FAILURE;
+	}
+	struct os_info info;
+	os_info(st->s, &info);
+	printf("%s: clean, generation %" PRIu64 ", %" PRIu64 " objects, %" PRIu64 " live pages\n",
+	       st->path, info.generation, info.nobjects, info.live_blocks);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_fsck(char **argv)
+{
+	struct store st;
+	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, fsck_check(&st));
+}
+
+static int gc_run(struct store *st)
+{
+	struct os_info before, after;
+	struct os_clean_stats cs = {0};
+	os_info(st->s, &before);
+	errno = 0;
+	int rc = os_clean(st->s, &cs);
+	if (rc != TOY_OK)
+		return fail(st->path, "clean", rc);
+	os_info(st->s, &after);
+	printf("%s: cleaned %" PRIu64 " segments, moved %" PRIu64 " pages; free segments %" PRIu64
+	       " -> %" PRIu64 " of %" PRIu64 "\n",
+	       st->path, cs.segs_cleaned, cs.pages_moved, before.free_segs, after.free_segs,
+	       after.nsegs);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_gc(char **argv)
+{
+	struct store st;
+	if (store_open(&st, argv[0], false) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, gc_run(&st));
+}
+
+static double mib(uint64_t blocks)
+{
+	return (double)blocks * OS_BLOCK_SIZE / (1024.0 * 1024.0);
+}
+
+static int info_print(struct store *st)
+{
+	struct os_info i;
+	os_info(st->s, &i);
+	uint64_t seg_bytes = i.seg_blocks * OS_BLOCK_SIZE;
+	printf("image        %s\n", st->path);
+	printf("size         %" PRIu64 " blocks of %u bytes (%.1f MiB)\n", i.total_blocks,
+	       OS_BLOCK_SIZE, mib(i.total_blocks));
+	printf("generation   %" PRIu64 "\n", i.generation);
+	printf("checkpoint   generation %" PRIu64 "\n", i.ckpt_generation);
+	printf("mounts       %" PRIu64 " read-write\n", i.epoch);
+	printf("objects      %" PRIu64 "\n", i.nobjects);
+	printf("segments     %" PRIu64 " of %" PRIu64 " KiB\n", i.nsegs, seg_bytes / 1024);
+	printf("free         %" PRIu64 " segments (%.1f MiB)\n", i.free_segs,
+	       mib(i.free_segs * i.seg_blocks));
+	printf("live         %" PRIu64 " pages (%.1f MiB)\n", i.live_blocks, mib(i.live_blocks));
+	return EXIT_SUCCESS;
+}
+
+static int cmd_info(char **argv)
+{
+	struct store st;
+	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, info_print(&st));
+}
+
+/* --- the command table ----------------------------------------------------- */
+
+struct cmd {
+	const char *name;
+	const char *args;
+	int min_args, max_args;
+	int (*run)(char **argv);
+	const char *help;
+};
+
+static const struct cmd cmds[] = {
+    {"mkfs", "IMAGE SIZE", 2, 2, cmd_mkfs,
+     "Create IMAGE (or overwrite it) as a sparse file of SIZE bytes and format an\n"
+     "empty store on it. SIZE is a byte count or a number with K, M, G or T\n"
+     "(powers of 1024): 64M, 1G, 4096K. The minimum is 1M."},
+    {"put", "IMAGE [ID]", 1, 2, cmd_put,
+     "Store standard input as an object and print its ID. Without ID, create an\n"
+     "object with a new random ID; with ID, create it or replace its contents\n"
+     "(kind and flags are kept). Whole pages of zeros are stored as holes. The\n"
+     "object is written in one transaction: all or nothing after a crash."},
+    {"get", "IMAGE ID", 2, 2, cmd_get, "Write the object's contents to standard output."},
+    {"rm", "IMAGE ID", 2, 2, cmd_rm, "Delete the object and all its pages."},
+    {"stat", "IMAGE ID", 2, 2, cmd_stat,
+     "Print the object's ID, kind, flags, size in bytes and stored pages."},
+    {"ls", "IMAGE", 1, 1, cmd_ls,
+     "List the objects, one per line: ID, then size in bytes, sorted by ID."},
+    {"fsck", "IMAGE", 1, 1, cmd_fsck,
+     "Check the whole store (every page against its hash, the index, the\n"
+     "segment accounting) without changing it. Exit status 0 when consistent,\n"
+     "1 with a message naming the problem otherwise."},
+    {"gc", "IMAGE", 1, 1, cmd_gc,
+     "Run the segment cleaner: copy live pages out of mostly-empty segments and\n"
+     "free them. Prints what it did."},
+    {"info", "IMAGE", 1, 1, cmd_info,
+     "Print the store's generation, checkpoint, segments, free and live space\n"
+     "and number of objects."},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: toy-store COMMAND IMAGE [ARGS]\n\n"
+		   "Create, inspect, check and clean Toy object store images.\n\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  toy-store %s %s\n", cmds[i].name, cmds[i].args);
+	fprintf(f, "\nIDs are written 8-4-4-4-12 in hex. `toy-store COMMAND --help` explains a\n"
+		   "command. Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int run_cmd(const struct cmd *c, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: toy-store %s %s\n\n%s\n", c->name, c->args, c->help);
+			return EXIT_SUCCESS;
+		}
+	}
+	if (argc < c->min_args || argc > c->max_args) {
+		fprintf(stderr, "usage: toy-store %s %s\n", c->name, c->args);
+		return EXIT_USAGE;
+	}
+	return c->run(argv);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		int status = run_cmd(&cmds[i], argc - 2, argv + 2);
+		if (fflush(stdout) != 0 && status == EXIT_SUCCESS) {
+			complain("standard output", "%s", strerror(errno));
+			status = EXIT_FAILURE;
+		}
+		return status;
+	}
+	complain(argv[1], "unknown command (see toy-store --help)");
+	return EXIT_USAGE;
+}
