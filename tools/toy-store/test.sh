@@ -93,7 +93,9 @@ fails "put garbage image" 1 "not a Toy store" "$TS" put garbage.img </dev/null
 truncate -s 8M zero.img
 fails "fsck zero image" 1 "not a Toy store" "$TS" fsck zero.img
 : >empty.img
-fails "fsck empty file" 1 "" "$TS" fsck empty.img
+fails "fsck empty file" 1 "not a Toy store" "$TS" fsck empty.img
+head -c 5000 /dev/urandom >tiny.img
+fails "fsck tiny file" 1 "not a Toy store" "$TS" fsck tiny.img
 
 # --- put, get, ls, stat ------------------------------------------------------
 head -c 5000000 /dev/urandom >big

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <hostenv.h>
 #include <inttypes.h>
+#include <objstore/format.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,12 @@ static int store_open(struct store *st, const char *path, bool rdonly)
 	}
 	if (rc != TOY_OK)
 		return fail(path, "cannot open", rc);
+	if (st->env.dev.nblocks < OSF_SUPER_BLOCKS) {
+		complain(path, "not a Toy store (only %" PRIu64 " bytes)",
+			 st->env.dev.nblocks * OS_BLOCK_SIZE);
+		host_file_close(&st->file);
+		return EXIT_FAILURE;
+	}
 	errno = 0;
 	rc = os_mount(&st->env, rdonly ? OS_MOUNT_RDONLY : 0, &st->s);
 	if (rc == TOY_ERR_CORRUPT) {
@@ -509,7 +516,7 @@ static int fsck_check(struct store *st)
 	}
 	struct os_info info;
 	os_info(st->s, &info);
-	printf("%s: clean, generation %" PRIu64 ", %" PRIu64 " objects, %" PRIu64 " live pages\n",
+	printf("%s: clean: generation %" PRIu64 ", objects %" PRIu64 ", live pages %" PRIu64 "\n",
 	       st->path, info.generation, info.nobjects, info.live_blocks);
 	return EXIT_SUCCESS;
 }
