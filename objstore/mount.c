@@ -316,7 +316,7 @@ int os_mount(const struct os_env *env, unsigned flags, os_store **out)
 		return rc;
 	s->rdonly = (flags & OS_MOUNT_RDONLY) != 0;
 	struct osf_super best, other;
-	bool have_other;
+	bool have_other = false;
 	rc = super_read_best(s, &best, &other, &have_other);
 	if (rc == TOY_OK)
 		rc = mount_from(s, &best);
