@@ -5,7 +5,8 @@
  * devices, the store), then does what the command line asks:
  *   toy.test=all|PREFIX  run the in-kernel tests, print "N passed, N failed"
  *                        and power off with the failure count as status;
- *   toy.stress           the power-cut workload (commit in a loop forever);
+ *   toy.stress[=N]       the power-cut workload: N commits (default: for
+ *                        ever), then power off;
  *   toy.halt             power off right after "toy: ready" (benchmarks);
  * otherwise it prints "toy: ready ..." and idles. */
 #include <arch/boot.h>
@@ -48,6 +49,14 @@ static void ready(const struct kstore *ks, int err)
 			(unsigned long long)ks->boots, (unsigned long long)ks->nobjects, ms);
 }
 
+static uint64_t parse_u64(const char *s)
+{
+	uint64_t v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
 static void run_mode(struct kstore *ks, int store_err)
 {
 	char arg[64];
@@ -58,7 +67,7 @@ static void run_mode(struct kstore *ks, int store_err)
 		arch_poweroff(failed ? 1 : 0);
 	}
 	if (cmdline_get("toy.stress", arg, sizeof(arg)) && !store_err)
-		kstore_stress(ks);
+		kstore_stress(ks, parse_u64(arg));
 	if (cmdline_get("toy.halt", arg, sizeof(arg))) {
 		if (!store_err)
 			os_unmount(ks->os);

@@ -13,6 +13,7 @@
  * committed generation. On the next boot it first checks that the log is
  * the unbroken sequence 0..K-1 and that every data page carries a number
  * the log says was written to it. */
+#include <arch/cpu.h>
 #include <kernel/dev.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
@@ -190,7 +191,7 @@ static int stress_step(os_store *os, uint64_t seq, uint8_t *page, uint64_t *gen)
 	return err;
 }
 
-_Noreturn void kstore_stress(struct kstore *ks)
+_Noreturn void kstore_stress(struct kstore *ks, uint64_t count)
 {
 	int64_t seq = stress_verify(ks->os);
 	if (seq < 0)
@@ -198,7 +199,7 @@ _Noreturn void kstore_stress(struct kstore *ks)
 	kprintf("toy: stress verified seq=%lld gen=%llu\n", (long long)seq,
 		(unsigned long long)ks->generation);
 	uint8_t *page = kmalloc(OS_PAGE_SIZE);
-	for (;; seq++) {
+	for (uint64_t done = 0; !count || done < count; done++, seq++) {
 		uint64_t gen;
 		int err = page ? stress_step(ks->os, (uint64_t)seq, page, &gen) : TOY_ERR_NOMEM;
 		if (err)
@@ -208,4 +209,7 @@ _Noreturn void kstore_stress(struct kstore *ks)
 		if (seq % 50 == 49 && (err = os_clean(ks->os, NULL)) != 0)
 			panic("stress: cleaner failed: %s", toy_strerror(err));
 	}
+	int err = os_unmount(ks->os);
+	kprintf("toy: stress done seq=%lld unmount=%s\n", (long long)seq, toy_strerror(err));
+	arch_poweroff(err ? 1 : 0);
 }

@@ -175,8 +175,12 @@ size_t arch_random(void *buf, size_t n)
 _Noreturn void arch_poweroff(int status)
 {
 	__asm__ volatile("cli");
-	if (status == 0)
-		outw(0x604, 0x2000);
+	if (status == 0) {
+		outw(0x604, 0x2000); /* PIIX4 PM1a_CNT as SeaBIOS sets it: S5 */
+		/* QEMU acts on the request asynchronously: give it a moment. */
+		for (uint64_t t0 = arch_cycles(); arch_cycles() - t0 < 2000000000ull;)
+			arch_cpu_relax();
+	}
 	outb(0xf4, (uint8_t)(status ? status : 1));
 	for (;;)
 		__asm__ volatile("hlt");

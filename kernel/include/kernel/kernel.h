@@ -33,8 +33,9 @@ int kstore_env(struct os_env *env);
  * logging why (TOY_ERR_CORRUPT: the disk is not a Toy store). */
 int kstore_boot(struct kstore *ks);
 
-/* The power-cut workload: verifies the stress object, then appends to it
- * and commits forever, printing each committed generation. */
-_Noreturn void kstore_stress(struct kstore *ks);
+/* The power-cut workload: verifies the stress objects, then appends to
+ * them and commits count times (0: forever), printing each committed
+ * generation; then unmounts and powers off. */
+_Noreturn void kstore_stress(struct kstore *ks, uint64_t count);
 
 #endif

@@ -1,0 +1,94 @@
+/* mem_test.c — in-kernel tests of the frame allocator, the heap and the
+ * page tables (map, query with accessed/dirty bits, clear, unmap). */
+#include <arch/mmu.h>
+#include <kernel/mem.h>
+#include <kernel/test.h>
+#include <string.h>
+#include <toy/err.h>
+
+KTEST(pmm_alloc_free)
+{
+	size_t before = pmm_free_count();
+	uint64_t a = pmm_alloc(1), b = pmm_alloc(8);
+	KCHECK(a && b && a != b);
+	KCHECK(a % ARCH_PAGE_SIZE == 0 && b % ARCH_PAGE_SIZE == 0);
+	KCHECK(b + 8 * ARCH_PAGE_SIZE <= a || a + ARCH_PAGE_SIZE <= b);
+	KCHECK(pmm_free_count() == before - 9);
+	const uint8_t *p = arch_phys_to_virt(b);
+	for (size_t i = 0; i < 8 * ARCH_PAGE_SIZE; i++)
+		KCHECK(p[i] == 0);
+	pmm_free(a, 1);
+	pmm_free(b, 8);
+	KCHECK(pmm_free_count() == before);
+	return 0;
+}
+
+KTEST(pmm_exhaustion)
+{
+	size_t before = pmm_free_count();
+	KCHECK(pmm_alloc(pmm_total_count() + 1) == 0);
+	KCHECK(pmm_free_count() == before);
+	return 0;
+}
+
+KTEST(heap_sizes)
+{
+	size_t before = heap_in_use();
+	static const size_t sizes[] = {1, 15, 16, 17, 100, 1000, 2032, 2033, 4096, 100000};
+	void *p[10];
+	for (int i = 0; i < 10; i++) {
+		p[i] = kmalloc(sizes[i]);
+		KCHECK(p[i] && (uintptr_t)p[i] % 16 == 0);
+		memset(p[i], i + 1, sizes[i]);
+	}
+	for (int i = 0; i < 10; i++) {
+		const uint8_t *b = p[i];
+		KCHECK(b[0] == i + 1 && b[sizes[i] - 1] == i + 1);
+		kfree(p[i]);
+	}
+	KCHECK(heap_in_use() == before);
+	KCHECK(kmalloc((size_t)1 << 50) == NULL);
+	return 0;
+}
+
+KTEST(heap_churn)
+{
+	size_t before = heap_in_use();
+	void *p[64] = {0};
+	for (unsigned i = 0; i < 2000; i++) {
+		unsigned k = (i * 7919u) % 64;
+		kfree(p[k]);
+		p[k] = kmalloc((i * 31u) % 5000 + 1);
+		KCHECK(p[k]);
+	}
+	for (unsigned k = 0; k < 64; k++)
+		kfree(p[k]);
+	KCHECK(heap_in_use() == before);
+	return 0;
+}
+
+KTEST(mmu_map_query_unmap)
+{
+	uintptr_t va = arch_mmu_map_base() + arch_mmu_map_size() - 16 * ARCH_PAGE_SIZE;
+	uint64_t pa = pmm_alloc(1), got;
+	unsigned flags;
+	KCHECK(pa);
+	KCHECK(arch_mmu_query(va, &got, &flags) == TOY_ERR_NOTFOUND);
+	KCHECK(arch_mmu_map(va, pa, ARCH_MMU_READ | ARCH_MMU_WRITE) == 0);
+	KCHECK(arch_mmu_map(va, pa, ARCH_MMU_READ) == TOY_ERR_EXISTS);
+	KCHECK(arch_mmu_query(va + 12, &got, &flags) == 0 && got == pa + 12);
+	KCHECK((flags & ARCH_MMU_WRITE) && !(flags & ARCH_MMU_EXEC));
+	KCHECK(!(flags & ARCH_MMU_DIRTY));
+	*(volatile uint32_t *)(va + 8) = 0x70796f74;
+	KCHECK(*(uint32_t *)((uint8_t *)arch_phys_to_virt(pa) + 8) == 0x70796f74);
+	KCHECK(arch_mmu_query(va, &got, &flags) == 0);
+	KCHECK((flags & ARCH_MMU_DIRTY) && (flags & ARCH_MMU_ACCESSED));
+	KCHECK(arch_mmu_clear(va, ARCH_MMU_DIRTY | ARCH_MMU_ACCESSED) == 0);
+	KCHECK(arch_mmu_query(va, &got, &flags) == 0 && !(flags & ARCH_MMU_DIRTY));
+	KCHECK(arch_virt_to_phys((void *)(va + 5)) == pa + 5);
+	KCHECK(arch_mmu_unmap(va) == 0);
+	KCHECK(arch_mmu_unmap(va) == TOY_ERR_NOTFOUND);
+	KCHECK(arch_mmu_query(va, &got, &flags) == TOY_ERR_NOTFOUND);
+	pmm_free(pa, 1);
+	return 0;
+}
