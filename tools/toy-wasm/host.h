@@ -31,8 +31,12 @@ struct wasi {
 	int exit_code;
 	bool exited;
 	struct vm_store *store;
-	struct vm_func *funcs[32];
-	int nfuncs;
+	/* snapshot-test: collect output instead of writing it, and make the
+	 * clock and random numbers reproducible */
+	bool capture;
+	char *out;
+	size_t nout, capout;
+	uint64_t clock, rng;
 };
 int wasi_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
 		 struct vm_extern *out);

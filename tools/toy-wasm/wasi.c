@@ -10,6 +10,7 @@
 #include "host.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -40,6 +41,20 @@ static bool put32(struct vm_host_call *c, uint64_t p, uint32_t v)
 	return d != NULL;
 }
 
+static void capture(struct wasi *w, const uint8_t *d, uint32_t n)
+{
+	if (w->nout + n > w->capout) {
+		size_t cap = (w->nout + n) * 2;
+		char *p = realloc(w->out, cap);
+		if (!p)
+			return;
+		w->out = p;
+		w->capout = cap;
+	}
+	memcpy(w->out + w->nout, d, n);
+	w->nout += n;
+}
+
 static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	uint32_t fd = (uint32_t)a[0], iovs = (uint32_t)a[1], n = (uint32_t)a[2];
@@ -48,6 +63,7 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		r[0] = W_EBADF;
 		return 0;
 	}
+	struct wasi *w = c->ctx;
 	FILE *out = fd == 1 ? stdout : stderr;
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *iov = span(c, (uint64_t)iovs + 8ull * i, 8);
@@ -63,7 +79,10 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 			r[0] = W_EFAULT;
 			return 0;
 		}
-		fwrite(d, 1, len, out);
+		if (w->capture)
+			capture(w, d, len);
+		else
+			fwrite(d, 1, len, out);
 		total += len;
 	}
 	r[0] = put32(c, (uint32_t)a[3], total) ? W_ESUCCESS : W_EFAULT;
@@ -124,6 +143,7 @@ static int environ_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 
 static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
+	struct wasi *w = c->ctx;
 	struct timespec ts;
 	uint32_t id = (uint32_t)a[0];
 	if (id > 3 || clock_gettime(id == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts)) {
@@ -131,6 +151,8 @@ static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		return 0;
 	}
 	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (w->capture)
+		ns = w->clock += 1000;
 	uint8_t *d = span(c, (uint32_t)a[2], 8);
 	if (d)
 		memcpy(d, &ns, 8);
@@ -145,6 +167,12 @@ static int random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	if (!d) {
 		r[0] = W_EFAULT;
 		return 0;
+	}
+	struct wasi *w = c->ctx;
+	while (n && w->capture) {
+		w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
+		*d++ = (uint8_t)(w->rng >> 56);
+		n--;
 	}
 	while (n) {
 		ssize_t got = getrandom(d, n, 0);

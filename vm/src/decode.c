@@ -664,6 +664,9 @@ int vm_module_load(const struct vm_alloc *a, const uint8_t *bytes, size_t len,
 	}
 	memcpy(m->bytes, bytes, len);
 	m->len = len;
+	m->hash = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		m->hash = (m->hash ^ bytes[i]) * 0x100000001b3ull;
 	if (len < 4 || memcmp(m->bytes, magic, 4)) {
 		rd_fail(&d.r, "magic header not detected");
 	} else if (len < 8 || memcmp(m->bytes + 4, magic + 4, 4)) {

@@ -97,6 +97,7 @@ struct vm_module {
 	struct vm_alloc a;
 	uint8_t *bytes;
 	size_t len;
+	uint64_t hash; /* FNV-1a of bytes: snapshots name their module by it */
 	uint32_t ntypes;
 	struct vm_functype *types;
 	uint32_t nimports;
