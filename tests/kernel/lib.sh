@@ -1,0 +1,57 @@
+# lib.sh — shared by the QEMU boot tests in tests/kernel (sourced, not run).
+#
+# boot LOG SECONDS RUN-ARGS... boots the built x86_64 kernel through
+# arch/x86_64/run with the serial console in LOG and returns QEMU's exit
+# status (124 on timeout). check_boot LOG STATUS fails on a panic line or a
+# non-zero status and shows the log. Scratch files go to $WORK.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$TOP"
+WORK=${WORK:-$TOP/build/x86_64/tests}
+mkdir -p "$WORK"
+export TOY_STORE=${TOY_STORE:-$TOP/build/host/tools/toy-store/toy-store}
+[ -x "$TOY_STORE" ] || TOY_STORE=$TOP/build/release/tools/toy-store/toy-store
+[ -f build/x86_64/arch/x86_64/toy.elf ] || { echo "no kernel: ./toy build x86_64" >&2; exit 1; }
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+boot() {
+	local log=$1 secs=$2
+	shift 2
+	rm -f "$log"
+	local rc=0
+	timeout --kill-after=5 "$secs" arch/x86_64/run --no-build --serial "$log" "$@" \
+		</dev/null >/dev/null 2>&1 || rc=$?
+	tr -d '\r' <"$log" >"$log.txt" 2>/dev/null || true
+	mv -f "$log.txt" "$log" 2>/dev/null || true
+	return $rc
+}
+
+show_log() {
+	echo "--- serial log $1 (last 40 lines) ---" >&2
+	tail -n 40 "$1" >&2 || true
+}
+
+check_boot() {
+	local log=$1 rc=$2
+	if grep -q 'panic' "$log"; then
+		show_log "$log"
+		fail "panic on the serial console"
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		show_log "$log"
+		fail "timed out"
+	fi
+	if [ "$rc" != 0 ]; then
+		show_log "$log"
+		fail "QEMU exited with status $rc"
+	fi
+}
+
+# field LOG PATTERN KEY: the value of KEY=... on the last line matching PATTERN.
+field() {
+	grep -E "$2" "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$3=//p"
+}
