@@ -203,6 +203,25 @@ ok "fsck after failed put" "$TS" fsck small.img
 ok "ls after failed put" "$TS" ls small.img
 check "failed put left nothing" test ! -s out
 
+# --- a put killed half way leaves the old contents ----------------------------
+ok "mkfs for kill" "$TS" mkfs kill.img 32M
+ok "put before kill" "$TS" put kill.img "$my_id" <v1
+mkfifo fifo
+"$TS" put kill.img "$my_id" <fifo >/dev/null 2>&1 &
+pid=$!
+exec 3>fifo
+head -c $((3 << 20)) big >&3 # returns once put has read all but a pipe's worth
+sleep 1
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+exec 3>&-
+ok "fsck after killed put" "$TS" fsck kill.img
+ok "get after killed put" "$TS" get kill.img "$my_id"
+check "killed put left the old contents" cmp -s out v1
+ok "put after killed put" "$TS" put kill.img "$my_id" <two
+ok "get after recovery" "$TS" get kill.img "$my_id"
+check "store works after a killed put" cmp -s out two
+
 # --- damage ------------------------------------------------------------------
 ok "mkfs for damage" "$TS" mkfs dmg.img 16M
 for i in $(seq 1 200); do printf 'toy-store-damage-marker-%08d' "$i"; done >marked
