@@ -49,4 +49,4 @@ static uint32_t work(uint32_t n)
 	return h[0] ^ h[1] ^ h[2] ^ h[3] ^ h[4] ^ h[5] ^ h[6] ^ h[7];
 }
 
-BENCH(16)
+BENCH(4)

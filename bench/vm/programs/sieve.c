@@ -29,4 +29,4 @@ static uint32_t work(uint32_t n)
 	return count;
 }
 
-BENCH(40)
+BENCH(8)
