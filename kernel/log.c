@@ -35,7 +35,7 @@ void kprintf(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	console_write(buf);
 }
@@ -51,11 +51,11 @@ void klog(enum log_level level, const char *fmt, ...)
 		return;
 	char buf[512];
 	uint64_t us = arch_time_ns() / 1000;
-	int n = snprintf(buf, sizeof(buf), "[%5u.%06u] %s: ", (unsigned)(us / 1000000),
-			 (unsigned)(us % 1000000), level_names[level]);
+	int n = ksnprintf(buf, sizeof(buf), "[%5u.%06u] %s: ", (unsigned)(us / 1000000),
+			  (unsigned)(us % 1000000), level_names[level]);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	kvsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	size_t len = strlen(buf);
 	buf[len] = '\n';
@@ -69,7 +69,7 @@ _Noreturn void panic(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	console_write("panic: ");
 	console_write(buf);

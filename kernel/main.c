@@ -21,14 +21,7 @@
 
 #define TICK_HZ 100
 
-static uint64_t ticks;
 static uint64_t entry_cycles;
-
-void kernel_timer_tick(void)
-{
-	ticks++;
-	thread_preempt(arch_time_ns());
-}
 
 static unsigned ms_since_entry(void)
 {

@@ -116,7 +116,7 @@ static void convert(struct out *o, const char **f, va_list *ap)
 	}
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = {buf, size, 0};
 	va_list aq;
@@ -135,11 +135,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	return (int)o.len;
 }
 
-int snprintf(char *buf, size_t size, const char *fmt, ...)
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
+	int n = kvsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -108,6 +108,12 @@ void thread_preempt(uint64_t now_ns)
 	schedule();
 }
 
+/* The arch calls this from the timer interrupt. */
+void kernel_timer_tick(void)
+{
+	thread_preempt(arch_time_ns());
+}
+
 void thread_sleep_ns(uint64_t ns)
 {
 	bool on = arch_irq_save();

@@ -17,8 +17,8 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Formats like C's snprintf for %d %i %u %x %X %p %s %c %% with the l, ll,
  * z and 0/width flags. Returns the length the full output would have. */
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 void kputs(const char *s);
 void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);

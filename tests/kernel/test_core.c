@@ -1,0 +1,161 @@
+/* test_core.c — the portable kernel core on arch/host under cmocka:
+ * formatting, the command line, frames, the heap, device mappings, random
+ * bytes, threads, sleeping and mutexes. The in-kernel tests that need no
+ * devices (pmm_, heap_, thread_create_, mutex_, timer_) run here too,
+ * through the same registry the kernel uses; the ones that need hardware
+ * preemption or accessed/dirty bits run only under QEMU. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arch/boot.h>
+#include <arch/irq.h>
+#include <arch/mmu.h>
+#include <kernel/kernel.h>
+#include <kernel/log.h>
+#include <kernel/mem.h>
+#include <kernel/test.h>
+#include <kernel/thread.h>
+#include <string.h>
+
+static int boot(void **state)
+{
+	(void)state;
+	struct boot_info bi;
+	host_boot_info(&bi);
+	pmm_init(&bi);
+	sched_init();
+	arch_timer_init(100);
+	arch_irq_enable();
+	return 0;
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	char b[64];
+	assert_int_equal(ksnprintf(b, sizeof(b), "%d|%5u|%05x|%X", -42, 7u, 0xabu, 0xbeefu), 20);
+	assert_string_equal(b, "-42|    7|000ab|BEEF");
+	ksnprintf(b, sizeof(b), "%lld %llu %zu %lx", -1ll, 18446744073709551615ull, (size_t)9,
+		  0x1234567890ul);
+	assert_string_equal(b, "-1 18446744073709551615 9 1234567890");
+	ksnprintf(b, sizeof(b), "%s|%4s|%c|%%", "ab", "x", 'z');
+	assert_string_equal(b, "ab|   x|z|%");
+	assert_int_equal(ksnprintf(b, 4, "%s", "abcdef"), 6);
+	assert_string_equal(b, "abc");
+	ksnprintf(b, sizeof(b), "%p", (void *)0x10);
+	assert_string_equal(b, "0x0000000000000010");
+	ksnprintf(b, sizeof(b), "%d %05d", (int)-2147483647 - 1, -3);
+	assert_string_equal(b, "-2147483648 -0003");
+}
+
+static void test_cmdline(void **state)
+{
+	(void)state;
+	char v[16];
+	cmdline_set("quiet toy.test=heap toy.stress=20  toy.x= last");
+	assert_string_equal(cmdline_get("toy.test", v, sizeof(v)), "heap");
+	assert_string_equal(cmdline_get("toy.stress", v, sizeof(v)), "20");
+	assert_string_equal(cmdline_get("quiet", v, sizeof(v)), "");
+	assert_string_equal(cmdline_get("toy.x", v, sizeof(v)), "");
+	assert_string_equal(cmdline_get("last", v, sizeof(v)), "");
+	assert_null(cmdline_get("toy", v, sizeof(v)));
+	assert_null(cmdline_get("toy.tes", v, sizeof(v)));
+	cmdline_set("toy.test=abcdefghijklmnopqrstuvwxyz");
+	assert_string_equal(cmdline_get("toy.test", v, 5), "abcd");
+}
+
+static void test_registry(void **state)
+{
+	(void)state;
+	assert_int_equal(ktest_run("pmm_"), 0);
+	assert_int_equal(ktest_run("heap_"), 0);
+	assert_int_equal(ktest_run("thread_create"), 0);
+	assert_int_equal(ktest_run("mutex_"), 0);
+	assert_int_equal(ktest_run("timer_"), 0);
+	assert_int_equal(ktest_run("no_such_test"), 0);
+}
+
+static void test_device_map(void **state)
+{
+	(void)state;
+	uint64_t pa = pmm_alloc(2);
+	assert_true(pa != 0);
+	uint8_t *direct = arch_phys_to_virt(pa);
+	uint8_t *dev = vm_map_device(pa + 100, 5000);
+	assert_non_null(dev);
+	dev[0] = 0x5a;
+	dev[4999] = 0xa5;
+	assert_int_equal(direct[100], 0x5a);
+	assert_int_equal(direct[5099], 0xa5);
+	assert_int_equal(arch_virt_to_phys(dev + 10), pa + 110);
+	uint64_t got;
+	unsigned flags;
+	assert_int_equal(arch_mmu_query((uintptr_t)dev, &got, &flags), 0);
+	assert_true(flags & ARCH_MMU_NOCACHE);
+	pmm_free(pa, 2);
+}
+
+static void test_random(void **state)
+{
+	(void)state;
+	uint8_t a[100] = {0}, b[100] = {0};
+	assert_int_equal(random_get(NULL, a, sizeof(a)), 0);
+	assert_int_equal(random_get(NULL, b, sizeof(b)), 0);
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
+static int order[3], norder;
+
+static int sleeper(void *arg)
+{
+	uintptr_t ms = (uintptr_t)arg;
+	thread_sleep_ns(ms * 1000000ull);
+	if (norder < 3)
+		order[norder++] = (int)ms;
+	return (int)ms;
+}
+
+static void test_sleep_order(void **state)
+{
+	(void)state;
+	norder = 0;
+	uint64_t t0 = arch_time_ns();
+	struct thread *t30 = thread_create("s30", sleeper, (void *)30);
+	struct thread *t10 = thread_create("s10", sleeper, (void *)10);
+	struct thread *t20 = thread_create("s20", sleeper, (void *)20);
+	assert_true(t30 && t10 && t20);
+	assert_int_equal(thread_join(t30), 30);
+	assert_int_equal(thread_join(t10), 10);
+	assert_int_equal(thread_join(t20), 20);
+	assert_true(arch_time_ns() - t0 >= 30000000ull);
+	assert_int_equal(norder, 3);
+	assert_int_equal(order[0], 10);
+	assert_int_equal(order[1], 20);
+	assert_int_equal(order[2], 30);
+}
+
+static void test_heap_leak_free(void **state)
+{
+	(void)state;
+	size_t before = heap_in_use();
+	norder = 3;
+	struct thread *t = thread_create("x", sleeper, (void *)1);
+	assert_non_null(t);
+	thread_join(t);
+	assert_int_equal(heap_in_use(), before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_format),         cmocka_unit_test(test_cmdline),
+	    cmocka_unit_test(test_registry),       cmocka_unit_test(test_device_map),
+	    cmocka_unit_test(test_random),         cmocka_unit_test(test_sleep_order),
+	    cmocka_unit_test(test_heap_leak_free),
+	};
+	return cmocka_run_group_tests(tests, boot, NULL);
+}
