@@ -8,6 +8,8 @@
  *   toy.stress[=N]       the power-cut workload: N commits (default: for
  *                        ever), then power off;
  *   toy.halt             power off right after "toy: ready" (benchmarks);
+ *   toy.bench=blk        measure the disk (kernel/bench.c), then power off;
+ *   toy.crash            fault on purpose (tests that panics are readable);
  * otherwise it prints "toy: ready ..." and idles. */
 #include <arch/boot.h>
 #include <arch/cpu.h>
@@ -61,7 +63,12 @@ static void run_mode(struct kstore *ks, int store_err)
 	}
 	if (cmdline_get("toy.stress", arg, sizeof(arg)) && !store_err)
 		kstore_stress(ks, parse_u64(arg));
-	if (cmdline_get("toy.halt", arg, sizeof(arg))) {
+	if (cmdline_get("toy.crash", arg, sizeof(arg)))
+		*(volatile uint64_t *)16 = 1; /* nothing is mapped at 0 */
+	if (cmdline_get("toy.bench", arg, sizeof(arg)))
+		kbench_blk();
+	if (cmdline_get("toy.halt", arg, sizeof(arg)) ||
+	    cmdline_get("toy.bench", arg, sizeof(arg))) {
 		if (!store_err)
 			os_unmount(ks->os);
 		arch_poweroff(0);

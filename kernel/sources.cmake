@@ -9,6 +9,6 @@ set(TOY_KERNEL_LIBC_SOURCES string.c)
 set(TOY_KERNEL_CORE_TESTS tests/mem_test.c tests/thread_test.c)
 # What only a machine with devices links: boot sequence, drivers, store.
 set(TOY_KERNEL_MACHINE_SOURCES
-    main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)
+    bench.c main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)
 file(GLOB TOY_KERNEL_TEST_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/kernel
      ${CMAKE_SOURCE_DIR}/kernel/tests/*.c)

@@ -33,6 +33,18 @@ boot() {
 show_log() {
 	echo "--- serial log $1 (last 40 lines) ---" >&2
 	tail -n 40 "$1" >&2 || true
+	symbolize "$1" >&2
+}
+
+# symbolize LOG: names the functions behind the addresses of a panic report.
+symbolize() {
+	command -v llvm-addr2line >/dev/null || return 0
+	local addrs
+	addrs=$(grep -oE '(#[0-9]+|at) 0x[0-9a-f]{16}' "$1" | awk '{ print $2 }') || return 0
+	[ -n "$addrs" ] || return 0
+	echo "--- backtrace symbols ---"
+	# shellcheck disable=SC2086
+	llvm-addr2line -f -e build/x86_64/arch/x86_64/toy.elf $addrs | paste - - || true
 }
 
 check_boot() {

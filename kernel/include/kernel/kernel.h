@@ -38,4 +38,7 @@ int kstore_boot(struct kstore *ks);
  * generation; then unmounts and powers off. */
 _Noreturn void kstore_stress(struct kstore *ks, uint64_t count);
 
+/* Prints disk latency and throughput figures (toy.bench=blk). */
+void kbench_blk(void);
+
 #endif
