@@ -1,6 +1,7 @@
 /* test_core.c — the portable kernel core on arch/host under cmocka:
  * formatting, the command line, frames, the heap, device mappings, random
- * bytes, threads, sleeping and mutexes. The in-kernel tests that need no
+ * bytes, threads, sleeping, mutexes, and the kernel's store code (boot
+ * counter, not-a-store report) on a file disk. The in-kernel tests that need no
  * devices (pmm_, heap_, thread_create_, mutex_, timer_) run here too,
  * through the same registry the kernel uses; the ones that need hardware
  * preemption or accessed/dirty bits run only under QEMU. */
@@ -19,7 +20,9 @@
 #include <kernel/mem.h>
 #include <kernel/test.h>
 #include <kernel/thread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int boot(void **state)
 {
@@ -149,13 +152,59 @@ static void test_heap_leak_free(void **state)
 	assert_int_equal(heap_in_use(), before);
 }
 
+/* The kernel's store code on a file disk: format, then three boots that
+ * must count 1, 2, 3 with growing generations. */
+static void test_store_boot_counter(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/toy-kernel-host-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0 && ftruncate(fd, 16 << 20) == 0);
+	close(fd);
+	assert_int_equal(host_disk_attach(path), 0);
+	struct os_env env;
+	assert_int_equal(kstore_env(&env), 0);
+	assert_int_equal(os_format(&env, NULL), 0);
+	uint64_t gen = 0;
+	for (uint64_t boot = 1; boot <= 3; boot++) {
+		struct kstore ks = {0};
+		assert_int_equal(kstore_boot(&ks), 0);
+		assert_int_equal(ks.boots, boot);
+		assert_true(ks.generation > gen);
+		gen = ks.generation;
+		assert_int_equal(os_unmount(ks.os), 0);
+	}
+	unlink(path);
+}
+
+/* A disk of zeros is reported as not a store; no disk at all too. */
+static void test_store_not_a_store(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/toy-kernel-host-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0 && ftruncate(fd, 8 << 20) == 0);
+	close(fd);
+	struct kstore ks = {0};
+	assert_int_equal(host_disk_attach(path), 0);
+	assert_int_equal(kstore_boot(&ks), TOY_ERR_CORRUPT);
+	unlink(path);
+	assert_int_equal(host_disk_attach(NULL), TOY_ERR_IO);
+	assert_int_equal(kstore_boot(&ks), TOY_ERR_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_format),         cmocka_unit_test(test_cmdline),
-	    cmocka_unit_test(test_registry),       cmocka_unit_test(test_device_map),
-	    cmocka_unit_test(test_random),         cmocka_unit_test(test_sleep_order),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_cmdline),
+	    cmocka_unit_test(test_registry),
+	    cmocka_unit_test(test_device_map),
+	    cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_sleep_order),
 	    cmocka_unit_test(test_heap_leak_free),
+	    cmocka_unit_test(test_store_boot_counter),
+	    cmocka_unit_test(test_store_not_a_store),
 	};
 	return cmocka_run_group_tests(tests, boot, NULL);
 }

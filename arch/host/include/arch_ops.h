@@ -57,6 +57,10 @@ uint64_t host_cycles(void);
 struct boot_info;
 void host_boot_info(struct boot_info *bi);
 
+/* Makes the image file at path disk 0 (arch/host/disk.c). Returns 0 or
+ * TOY_ERR_IO. */
+int host_disk_attach(const char *path);
+
 static inline uint64_t arch_cycles(void)
 {
 	return host_cycles();
