@@ -292,7 +292,8 @@ static uint64_t ckpt_estimate_blocks(const os_store *s)
 	uint64_t pages = 0;
 	for (uint64_t i = 0; i < s->objs.cap; i++)
 		pages += s->objs.slots[i].pages.count;
-	uint64_t bytes = sizeof(struct osf_ckpt_head) + s->objs.count * sizeof(struct osf_ckpt_obj) +
+	uint64_t bytes = sizeof(struct osf_ckpt_head) +
+			 s->objs.count * sizeof(struct osf_ckpt_obj) +
 			 pages * sizeof(struct osf_ckpt_page) + (uint64_t)s->sb.nsegs * 8;
 	return 2 + bytes / OSF_BLOCK_SIZE;
 }

@@ -6,7 +6,7 @@ files=$(git ls-files '*.c' '*.h' 2>/dev/null)
 [ -z "$files" ] && exit 0
 if ! clang-format --dry-run -Werror $files 2>/tmp/toy-format.$$; then
 	grep -E '^[^ ].*: (error|warning)' /tmp/toy-format.$$ | cut -d: -f1 | sort -u |
-		sed 's/^/needs ./toy fmt: /'
+		sed 's|^|needs ./toy fmt: |'
 	rm -f /tmp/toy-format.$$
 	exit 1
 fi

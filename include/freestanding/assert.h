@@ -3,5 +3,5 @@
 #ifndef TOY_FREESTANDING_ASSERT_H
 #define TOY_FREESTANDING_ASSERT_H
 #define static_assert _Static_assert
-#define assert(x)     ((void)0)
+#define assert(x) ((void)0)
 #endif
