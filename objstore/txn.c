@@ -120,14 +120,18 @@ static uint64_t count_pages_from(const struct os_obj *obj, uint64_t limit)
 int txn_set_meta(os_store *s, struct os_obj *obj, uint64_t size, uint32_t kind, uint32_t flags)
 {
 	uint64_t limit = pages_for_size(size);
-	int rc = txn_reserve_undo(s, 1 + count_pages_from(obj, limit));
+	/* Growing drops nothing (no page lies beyond the old size): skip the
+	 * scan, which would make appending to a large object quadratic. */
+	uint64_t ndrop = size < obj->size ? count_pages_from(obj, limit) : 0;
+	int rc = txn_reserve_undo(s, 1 + ndrop);
 	if (rc != TOY_OK)
 		return rc;
 	struct os_undo *u = undo_push(s, UNDO_META, &obj->id);
 	u->obj.size = obj->size;
 	u->obj.kind = obj->kind;
 	u->obj.flags = obj->flags;
-	drop_pages_from(s, obj, limit);
+	if (ndrop)
+		drop_pages_from(s, obj, limit);
 	obj->size = size;
 	obj->kind = kind;
 	obj->flags = flags;
