@@ -25,7 +25,7 @@
 #define NSEGS      16
 #define NTXN       30
 
-static const struct wl_limits limits = {6, 6};
+static const struct wl_limits limits = {6, 6, 0};
 
 struct history {
 	struct memdev img;

@@ -59,7 +59,7 @@ struct scenario {
 
 static struct memdev img_clean, img_tail;
 static struct model m_pre, m_post, m_big;
-static const struct wl_limits limits = {6, 6};
+static const struct wl_limits limits = {6, 6, 0};
 
 /* The fixed transaction of the txn scenario, applied to a model. */
 static void txn_model(struct model *m)

@@ -32,7 +32,7 @@
 #define SEG_BLOCKS 16
 #define NSEGS      24
 
-static const struct wl_limits limits = {8, 12};
+static const struct wl_limits limits = {8, 12, 0};
 static bool trace; /* TOY_LMDB_TRACE=1: print every op */
 
 struct meta {

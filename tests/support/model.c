@@ -1,6 +1,8 @@
-/* model.c — the reference model (see model.h). Objects are kept dense: small
- * test objects make a byte array per object the simplest thing that can be
- * obviously right, which is what an oracle must be. */
+/* model.c — the reference model (see model.h). Each object is an array of
+ * page buffers: simple enough to be obviously right, which is what an oracle
+ * must be, and cheap to copy at every transaction (page-sized allocations
+ * are recycled by the allocator, where one large buffer per object was not
+ * under ASan). */
 #include "model.h"
 
 #include <stdio.h>
@@ -25,9 +27,18 @@ void model_init(struct model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static const uint8_t zero_page[PG];
+
+static const uint8_t *page_of(const struct model_obj *o, uint64_t p)
+{
+	return p < o->npg && o->pg[p] != NULL ? o->pg[p] : zero_page;
+}
+
 static void obj_free(struct model_obj *o)
 {
-	free(o->data);
+	for (uint64_t p = 0; p < o->npg; p++)
+		free(o->pg[p]);
+	free(o->pg);
 	free(o->stored);
 	free(o->hashok);
 }
@@ -59,7 +70,9 @@ void model_copy(struct model *dst, const struct model *src)
 		const struct model_obj *o = &src->objs[i];
 		struct model_obj *d = &dst->objs[i];
 		*d = *o;
-		d->data = dup(o->data, o->npg * PG);
+		d->pg = xrealloc(NULL, o->npg * sizeof(*d->pg));
+		for (uint64_t p = 0; p < o->npg; p++)
+			d->pg[p] = o->pg[p] != NULL ? dup(o->pg[p], PG) : NULL;
 		d->stored = dup(o->stored, o->npg);
 		d->hashok = dup(o->hashok, o->npg);
 	}
@@ -89,10 +102,10 @@ static void grow_pages(struct model_obj *o, uint64_t npg)
 {
 	if (npg <= o->npg)
 		return;
-	o->data = xrealloc(o->data, npg * PG);
+	o->pg = xrealloc(o->pg, npg * sizeof(*o->pg));
 	o->stored = xrealloc(o->stored, npg);
 	o->hashok = xrealloc(o->hashok, npg);
-	memset(o->data + o->npg * PG, 0, (npg - o->npg) * PG);
+	memset(o->pg + o->npg, 0, (npg - o->npg) * sizeof(*o->pg));
 	memset(o->stored + o->npg, 0, npg - o->npg);
 	memset(o->hashok + o->npg, 0, npg - o->npg);
 	o->npg = npg;
@@ -104,9 +117,16 @@ void model_write(struct model *m, const toy_id *id, uint64_t off, const void *bu
 	if (o == NULL || len == 0)
 		return;
 	grow_pages(o, (off + len + PG - 1) / PG);
-	memcpy(o->data + off, buf, len);
-	for (uint64_t p = off / PG; p <= (off + len - 1) / PG; p++)
+	for (uint64_t p = off / PG; p <= (off + len - 1) / PG; p++) {
+		uint64_t lo = p * PG > off ? p * PG : off;
+		uint64_t hi = (p + 1) * PG < off + len ? (p + 1) * PG : off + len;
+		if (o->pg[p] == NULL)
+			o->pg[p] = calloc(1, PG);
+		if (o->pg[p] == NULL)
+			abort();
+		memcpy(o->pg[p] + (lo - p * PG), (const uint8_t *)buf + (lo - off), hi - lo);
 		o->stored[p] = o->hashok[p] = 1;
+	}
 	if (off + len > o->size)
 		o->size = off + len;
 }
@@ -117,10 +137,14 @@ void model_set_size(struct model *m, const toy_id *id, uint64_t size)
 	if (o == NULL)
 		return;
 	if (size < o->size) {
-		memset(o->data + size, 0, o->size - size);
 		uint64_t keep = (size + PG - 1) / PG;
-		for (uint64_t p = keep; p < o->npg; p++)
+		for (uint64_t p = keep; p < o->npg; p++) {
+			free(o->pg[p]);
+			o->pg[p] = NULL;
 			o->stored[p] = o->hashok[p] = 0;
+		}
+		if (size % PG != 0 && o->pg[keep - 1] != NULL)
+			memset(o->pg[keep - 1] + size % PG, 0, PG - size % PG);
 		/* The cut page's stored bytes beyond size are undefined. */
 		if (size % PG != 0 && keep > 0)
 			o->hashok[keep - 1] = 0;
@@ -159,10 +183,10 @@ static bool obj_equal(const struct model_obj *a, const struct model_obj *b)
 		return false;
 	if (model_npages(a) != model_npages(b))
 		return false;
-	uint64_t na = a->npg < b->npg ? a->npg : b->npg;
-	if (a->size > na * PG)
-		return false;
-	return a->size == 0 || memcmp(a->data, b->data, a->size) == 0;
+	for (uint64_t p = 0; p * PG < a->size; p++)
+		if (memcmp(page_of(a, p), page_of(b, p), PG) != 0)
+			return false;
+	return true;
 }
 
 bool model_equal(const struct model *a, const struct model *b)
@@ -234,7 +258,7 @@ static int check_pages(const struct model_obj *o, os_store *s, char *why, size_t
 			return -1;
 		}
 		if (stored && o->hashok[p]) {
-			XXH128_hash_t x = XXH3_128bits(o->data + p * PG, PG);
+			XXH128_hash_t x = XXH3_128bits(page_of(o, p), PG);
 			uint8_t want[16];
 			memcpy(want, &x.low64, 8);
 			memcpy(want + 8, &x.high64, 8);
@@ -248,27 +272,33 @@ static int check_pages(const struct model_obj *o, os_store *s, char *why, size_t
 	return 0;
 }
 
+/* Reads the object a page at a time, plus once past its end. */
 static int check_bytes(const struct model_obj *o, os_store *s, char *why, size_t len)
 {
 	char t[TOY_ID_TEXT_LEN + 1];
-	uint8_t *buf = xrealloc(NULL, o->size + PG);
-	int64_t n = os_read(s, &o->id, 0, buf, o->size + PG);
-	int rc = 0;
+	uint8_t buf[PG];
 	id_text(&o->id, t);
-	if (n != (int64_t)o->size) {
-		snprintf(why, len, "%s: read gave %lld, want %llu", t, (long long)n,
-			 (unsigned long long)o->size);
-		rc = -1;
-	} else if (o->size && memcmp(buf, o->data, o->size) != 0) {
+	for (uint64_t p = 0; p * PG <= o->size; p++) {
+		uint64_t want_n = o->size - p * PG < PG ? o->size - p * PG : PG;
+		int64_t n = os_read(s, &o->id, p * PG, buf, PG);
+		if (n != (int64_t)want_n) {
+			snprintf(why, len, "%s: read at %llu gave %lld, want %llu (size %llu)", t,
+				 (unsigned long long)(p * PG), (long long)n,
+				 (unsigned long long)want_n, (unsigned long long)o->size);
+			return -1;
+		}
+		const uint8_t *want = page_of(o, p);
+		if (memcmp(buf, want, want_n) == 0)
+			continue;
 		uint64_t i = 0;
-		while (buf[i] == o->data[i])
+		while (buf[i] == want[i])
 			i++;
 		snprintf(why, len, "%s: byte %llu is %#x, want %#x (size %llu)", t,
-			 (unsigned long long)i, buf[i], o->data[i], (unsigned long long)o->size);
-		rc = -1;
+			 (unsigned long long)(p * PG + i), buf[i], want[i],
+			 (unsigned long long)o->size);
+		return -1;
 	}
-	free(buf);
-	return rc;
+	return 0;
 }
 
 static int check_obj(const struct model_obj *o, os_store *s, char *why, size_t len)

@@ -1,5 +1,6 @@
 /* model.h — a plain in-memory reference model of a store's contents: objects
- * with kind, flags, size, dense bytes and the set of stored pages. Tests apply
+ * with kind, flags, size, their bytes page by page, and the set of stored
+ * pages. Tests apply
  * every change to the store and to the model, then ask whether the store
  * shows exactly the model (model_check_store). */
 #ifndef TOY_TEST_MODEL_H
@@ -12,10 +13,10 @@ struct model_obj {
 	toy_id id;
 	uint32_t kind, flags;
 	uint64_t size;
-	uint8_t *data;   /* npg * OS_PAGE_SIZE bytes; zero beyond size */
+	uint8_t **pg;    /* npg pages, NULL when all zero; zero beyond size */
 	uint8_t *stored; /* per page: holds data in the store */
 	uint8_t *hashok; /* per page: its hash must equal XXH3-128 of data */
-	uint64_t npg;    /* pages allocated in data */
+	uint64_t npg;    /* entries in pg, stored, hashok */
 };
 
 struct model {

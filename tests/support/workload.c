@@ -58,6 +58,13 @@ void wl_gen_for(struct trng *r, const struct wl_limits *lim, bool exists, uint64
 		op->arg = (uint32_t)trng_below(r, 5);
 		return;
 	}
+	if (trng_below(r, 100) < lim->fill) {
+		op->op = WL_WRITE;
+		op->len = WL_MAX_LEN;
+		op->off = trng_below(r, lim->max_pages - 2) * OS_PAGE_SIZE;
+		trng_fill(r, op->buf, op->len);
+		return;
+	}
 	uint64_t pick = trng_below(r, 100);
 	if (pick < 60) {
 		op->op = WL_WRITE;

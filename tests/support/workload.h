@@ -15,6 +15,7 @@ enum { WL_CREATE, WL_WRITE, WL_SET_SIZE, WL_SET_FLAGS, WL_DELETE };
 struct wl_limits {
 	unsigned nids;      /* size of the ID pool (<= 16) */
 	uint64_t max_pages; /* objects stay within this many pages */
+	unsigned fill;      /* percent of ops that write whole aligned pages */
 };
 
 struct wl_op {
