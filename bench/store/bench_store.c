@@ -391,6 +391,8 @@ static void random_phases(struct results *r)
 	ost_create(&o, path("random.img"), RAND_IMAGE);
 	ldb_open(&l, path("lmdb"));
 
+	printf("random phases: %u objects x %u KiB, random 4 KiB pages, %.0f s per side\n", NOBJ,
+	       OBJ_PAGES * PAGE / 1024, WRITE_SECS);
 	double t0 = now();
 	ost_load(&o);
 	double t1 = now();
@@ -623,11 +625,22 @@ static void setup(void)
 	}
 }
 
+static bool wanted(int argc, char **argv, const char *phase)
+{
+	if (argc == 2)
+		return true;
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], phase))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench_store DIR   (a scratch directory on the disk to "
-				"measure; ./toy bench store runs it)\n");
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: bench_store DIR [random|seq|mount...]\n"
+				"  DIR: a scratch directory on the disk to measure (./toy bench "
+				"store runs all phases)\n");
 		return 2;
 	}
 	dir = argv[1];
@@ -636,15 +649,18 @@ int main(int argc, char **argv)
 	mdb_version(&major, &minor, &patch);
 	printf("store benchmark in %s: objstore vs LMDB %d.%d.%d (durable, default flags)\n", dir,
 	       major, minor, patch);
-	printf("random phases: %u objects x %u KiB, random 4 KiB pages, %.0f s per side\n", NOBJ,
-	       OBJ_PAGES * PAGE / 1024, WRITE_SECS);
 	fflush(stdout);
 	struct results r = {0};
-	random_phases(&r);
-	seq_phase(&r);
-	mount_phase(&r);
-	printf("store: write64 %.2fx lmdb, write1 %.2fx lmdb, read %.2fx lmdb, seq %.2f of raw\n",
-	       r.w64, r.w1, r.rd, r.seq[0] / r.seq[1]);
+	if (wanted(argc, argv, "random"))
+		random_phases(&r);
+	if (wanted(argc, argv, "seq"))
+		seq_phase(&r);
+	if (wanted(argc, argv, "mount"))
+		mount_phase(&r);
+	if (argc == 2)
+		printf("store: write64 %.2fx lmdb, write1 %.2fx lmdb, read %.2fx lmdb, seq %.2f of "
+		       "raw\n",
+		       r.w64, r.w1, r.rd, r.seq[0] / r.seq[1]);
 	free(pool);
 	free(bulk);
 	return 0;
