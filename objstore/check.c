@@ -72,7 +72,7 @@ static int check_page(struct checker *c, const struct os_obj *o, const struct os
 	}
 	c->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
 	c->live[seg_of(s, p->block)]++;
-	int rc = store_read_block(s, p->block, p->hash, s->scratch);
+	int rc = store_verify_block(s, p->block, p->hash, s->scratch);
 	if (rc == TOY_ERR_CORRUPT)
 		say(c, "object %i page %u: block %u does not match its hash", &o->id, p->page,
 		    p->block);

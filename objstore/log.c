@@ -126,6 +126,7 @@ int log_write_chunk(os_store *s)
 	sum->checksum = 0;
 	sum->checksum = os_hash64(c->buf, OSF_BLOCK_SIZE);
 
+	cache_forget(s, c->block, 1 + c->ndata);
 	int rc = s->env.dev.write(s->env.dev.ctx, c->block, 1 + c->ndata, c->buf);
 	if (rc != TOY_OK)
 		return rc < 0 ? rc : TOY_ERR_IO;

@@ -38,6 +38,7 @@ static void store_free_state(os_store *s)
 static void store_free(os_store *s)
 {
 	store_free_state(s);
+	cache_free(s);
 	os_free(s, s->chunk.buf);
 	os_free(s, s->rbuf);
 	os_free(s, s->scratch);
@@ -323,6 +324,8 @@ int os_mount(const struct os_env *env, unsigned flags, os_store **out)
 		rc = mount_from(s, &best);
 	if (rc == TOY_ERR_CORRUPT && have_other)
 		rc = mount_from(s, &other);
+	if (rc == TOY_OK)
+		rc = cache_init(s, env->cache_blocks);
 	if (rc == TOY_OK && !s->rdonly)
 		rc = super_write(s, s->sb.ckpt_block, s->sb.ckpt_seq, s->sb.ckpt_prev,
 				 s->sb.ckpt_gen, s->sb.epoch + 1);

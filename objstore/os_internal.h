@@ -177,12 +177,21 @@ struct os_store {
 	uint64_t ckpt_blocks_est; /* size of the last checkpoint, blocks */
 	uint64_t blocks_since_ckpt;
 	uint64_t log_blocks;
-	uint8_t *scratch; /* one block */
-	uint8_t *rbuf;    /* OS_CHUNK_BLOCKS blocks: chunks read back */
+	struct os_cache *cache; /* NULL: no read cache */
+	uint8_t *scratch;       /* one block */
+	uint8_t *rbuf;          /* OS_CHUNK_BLOCKS blocks: chunks read back */
 };
 
 void *os_alloc(os_store *s, size_t size);
 void os_free(os_store *s, void *p);
+
+/* cache.c */
+int cache_init(os_store *s, uint32_t blocks);
+void cache_free(os_store *s);
+bool cache_get(os_store *s, uint64_t block, void *out);
+void cache_put(os_store *s, uint64_t block, const void *data);
+/* Drops blocks [block, block + n): they are about to be overwritten. */
+void cache_forget(os_store *s, uint64_t block, uint32_t n);
 
 /* hash.c */
 uint64_t os_hash64(const void *data, size_t len);
@@ -203,7 +212,10 @@ int ckpt_loader_finish(struct os_ckpt_loader *l, uint64_t generation, uint64_t t
 void ckpt_loader_free(struct os_ckpt_loader *l);
 
 /* store.c */
+/* Reads a page's block (open chunk, cache or device), checking its hash. */
 int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out);
+/* The same, but always from the device (or open chunk): for os_check. */
+int store_verify_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out);
 uint64_t pages_for_size(uint64_t size);
 /* Commits the open transaction without the maintenance os_commit adds. */
 int store_commit(os_store *s, uint64_t *generation);

@@ -42,7 +42,7 @@ static int find_obj(os_store *s, const toy_id *id, struct os_obj **out)
 	return *out ? TOY_OK : TOY_ERR_NOTFOUND;
 }
 
-int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out)
+int store_verify_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out)
 {
 	const uint8_t *mem = log_chunk_data(s, block);
 	if (mem) {
@@ -55,6 +55,16 @@ int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *
 	uint8_t h[16];
 	os_hash128(out, OSF_BLOCK_SIZE, h);
 	return memcmp(h, hash, 16) == 0 ? TOY_OK : TOY_ERR_CORRUPT;
+}
+
+int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out)
+{
+	if (cache_get(s, block, out))
+		return TOY_OK;
+	int rc = store_verify_block(s, block, hash, out);
+	if (rc == TOY_OK && !log_chunk_data(s, block))
+		cache_put(s, block, out);
+	return rc;
 }
 
 /* Current contents of one page (zeros for a hole) into out. */

@@ -81,6 +81,8 @@ void host_env_memory(struct os_env *env)
 	env->alloc = host_alloc;
 	env->free = host_free;
 	env->random = host_random;
+	/* 128 MiB of read cache at most; only what is used is ever touched. */
+	env->cache_blocks = 32768;
 }
 
 int host_file_open(const char *path, bool rdonly, struct host_file *f, struct os_env *env)

@@ -22,7 +22,8 @@ int host_file_create(const char *path, uint64_t size);
 
 void host_file_close(struct host_file *f);
 
-/* Fills env's memory and random functions with malloc/free/getrandom. */
+/* Fills env's memory and random functions with malloc/free/getrandom, and
+ * allows a read cache of up to 128 MiB. */
 void host_env_memory(struct os_env *env);
 
 #endif

@@ -40,13 +40,16 @@ struct os_dev {
 /* Everything the store needs from its embedder. alloc returns NULL on
  * failure (the store then returns TOY_ERR_NOMEM and stays consistent).
  * random fills buf with n unpredictable bytes (for new IDs and the store's
- * identity); it may be NULL, and then os_create needs explicit IDs. */
+ * identity); it may be NULL, and then os_create needs explicit IDs.
+ * cache_blocks is how many 4 KiB blocks the store may keep as a read cache
+ * of verified pages (0: none; a kernel with its own page cache wants 0). */
 struct os_env {
 	struct os_dev dev;
 	void *mem_ctx;
 	void *(*alloc)(void *mem_ctx, size_t size);
 	void (*free)(void *mem_ctx, void *ptr);
 	int (*random)(void *mem_ctx, void *buf, size_t n);
+	uint32_t cache_blocks;
 };
 
 typedef struct os_store os_store;
