@@ -11,7 +11,14 @@
  * absolute offsets; forward jumps are chained through their own offset words
  * until the label's end patches them. Code in unreachable regions is
  * validated but not emitted. A result written just before local.set is
- * redirected straight into the local (the "set" peephole).
+ * redirected straight into the local (the "set" peephole), and a comparison
+ * just before br_if or if becomes part of the branch.
+ *
+ * Constants live in slots too: the first VM_MAX_CONSTS distinct values of a
+ * function get slots between the locals and the operand stack, filled at
+ * every call, so i32.const emits no code either. Their number must be known
+ * before the first canonical slot is assigned, so a body is compiled twice:
+ * the first pass only counts (its code is thrown away).
  */
 #include "vm_int.h"
 
@@ -50,6 +57,9 @@ struct cc {
 	uint32_t ncode, capcode;
 	bool dead;
 	uint32_t last_dst, last_end;
+	uint64_t kval[VM_MAX_CONSTS];
+	uint32_t nk;     /* constants seen so far */
+	uint32_t kslots; /* constant slots in the frame (0 in the counting pass) */
 };
 
 static const uint8_t valtypes[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_FUNCREF, VM_EXTERNREF};
@@ -153,7 +163,13 @@ static void label_here(struct cc *c)
 
 static uint32_t canon(struct cc *c, uint32_t pos)
 {
-	return c->nlocals + pos;
+	return c->nlocals + c->kslots + pos;
+}
+
+/* The slot of constant k: in the counting pass, a number no slot has. */
+static uint32_t kslot(struct cc *c, uint32_t k)
+{
+	return c->kslots ? c->nlocals + k : 0x40000000u + k;
 }
 
 static void push_src(struct cc *c, uint8_t t, uint32_t src)
@@ -296,14 +312,57 @@ static void push_types(struct cc *c, const uint8_t *t, uint32_t n)
 		push(c, t[k]);
 }
 
+/* Emits a conditional branch on cond (when it is nonzero if `when`, zero
+ * otherwise), all but its target word. When cond was computed by the
+ * comparison just emitted, that comparison is replaced by a compare-and-
+ * branch instruction. */
+static void emit_cond_branch(struct cc *c, uint32_t cond, uint32_t cond_pos, bool when)
+{
+	/* per comparison 0x45..0x4f: fused op (branch if true, branch if
+	 * false), and whether its operands swap */
+	static const uint8_t fuse[11][4] = {
+	    {OP_BR_IFZ, OP_BR_IF, 0, 0},          /* eqz */
+	    {OP_BR_IF_EQ, OP_BR_IF_NE, 0, 0},     /* eq */
+	    {OP_BR_IF_NE, OP_BR_IF_EQ, 0, 0},     /* ne */
+	    {OP_BR_IF_LT_S, OP_BR_IF_LE_S, 0, 1}, /* lt_s: a<b / b<=a */
+	    {OP_BR_IF_LT_U, OP_BR_IF_LE_U, 0, 1}, /* lt_u */
+	    {OP_BR_IF_LT_S, OP_BR_IF_LE_S, 1, 0}, /* gt_s: b<a / a<=b */
+	    {OP_BR_IF_LT_U, OP_BR_IF_LE_U, 1, 0}, /* gt_u */
+	    {OP_BR_IF_LE_S, OP_BR_IF_LT_S, 0, 1}, /* le_s: a<=b / b<a */
+	    {OP_BR_IF_LE_U, OP_BR_IF_LT_U, 0, 1}, /* le_u */
+	    {OP_BR_IF_LE_S, OP_BR_IF_LT_S, 1, 0}, /* ge_s: b<=a / a<b */
+	    {OP_BR_IF_LE_U, OP_BR_IF_LT_U, 1, 0}, /* ge_u */
+	};
+	uint32_t at = c->last_dst - 1;
+	if (!c->dead && cond == canon(c, cond_pos) && c->last_dst != UINT32_MAX &&
+	    c->last_end == c->ncode && c->code[c->last_dst] == cond && c->code[at] >= 0x45 &&
+	    c->code[at] <= 0x4f) {
+		const uint8_t *f = fuse[c->code[at] - 0x45];
+		uint32_t op = f[when ? 0 : 1], a = c->code[at + 2];
+		if (c->code[at] == 0x45) {
+			c->ncode = at;
+			emit2(c, op, a);
+			return;
+		}
+		uint32_t b = c->code[at + 3];
+		bool swap = f[when ? 2 : 3];
+		c->ncode = at;
+		emit3(c, op, swap ? b : a, swap ? a : b);
+		return;
+	}
+	emit2(c, when ? OP_BR_IF : OP_BR_IFZ, cond);
+}
+
 static void op_block(struct cc *c, uint8_t kind)
 {
 	struct vm_functype bt;
-	uint32_t cond = 0;
+	uint32_t cond = 0, cond_pos = 0;
 	if (!read_blocktype(c, &bt))
 		return;
-	if (kind == C_IF)
+	if (kind == C_IF) {
 		cond = pop_src(c, VM_I32);
+		cond_pos = c->nst;
+	}
 	materialize(c, 0);
 	pop_types(c, bt.t, bt.np, NULL);
 	struct ctl *x = push_ctl(c, kind, &bt);
@@ -313,9 +372,8 @@ static void op_block(struct cc *c, uint8_t kind)
 	label_here(c);
 	if (kind == C_LOOP) {
 		x->start = c->ncode;
-		emit(c, OP_FUEL);
 	} else if (kind == C_IF) {
-		emit2(c, OP_BR_IFZ, cond);
+		emit_cond_branch(c, cond, cond_pos, false);
 		emit(c, 0);
 		x->ifpatch = c->dead ? 0 : c->ncode;
 	}
@@ -476,12 +534,13 @@ static void op_br_if(struct cc *c, uint32_t depth)
 	struct ctl *x = label(c, depth);
 	if (!x)
 		return;
-	uint32_t cond = pop_src(c, VM_I32);
+	uint32_t cond = pop_src(c, VM_I32), cond_pos = c->nst;
 	if (!check_label_values(c, x))
 		return;
 	if (!branch_moves(c, x)) {
-		emit2(c, OP_BR_IF, cond);
+		emit_cond_branch(c, cond, cond_pos, true);
 		emit_target(c, x);
+		label_here(c);
 		return;
 	}
 	emit3(c, OP_BR_IFZ, cond, 0);
@@ -818,6 +877,15 @@ static void op_const(struct cc *c, uint8_t op)
 		r->p += n;
 	}
 	uint8_t t = op == 0x41 ? VM_I32 : op == 0x42 ? VM_I64 : op == 0x43 ? VM_F32 : VM_F64;
+	for (uint32_t k = 0; k < c->nk; k++) {
+		if (c->kval[k] == v)
+			return push_src(c, t, kslot(c, k));
+	}
+	if (c->nk < VM_MAX_CONSTS) {
+		c->kval[c->nk] = v;
+		push_src(c, t, kslot(c, c->nk++));
+		return;
+	}
 	uint32_t d = push(c, t);
 	if (v >> 32)
 		emit4(c, OP_CONST64, d, (uint32_t)v, (uint32_t)(v >> 32));
@@ -1094,30 +1162,54 @@ static void body(struct cc *c)
 		fail(c, TOY_ERR_MALFORMED, "section size mismatch");
 }
 
+static void cc_free(struct cc *c)
+{
+	const struct vm_alloc *a = &c->m->a;
+	if (c->code)
+		a->free(a->ctx, c->code);
+	if (c->ltypes)
+		a->free(a->ctx, c->ltypes);
+	if (c->st)
+		a->free(a->ctx, c->st);
+	if (c->cs)
+		a->free(a->ctx, c->cs);
+}
+
+/* One pass over the body with kslots constant slots. */
+static int compile_pass(struct vm_module *m, struct vm_code *fn, struct cc *c, uint32_t kslots)
+{
+	*c = (struct cc){.m = m, .fn = fn, .ft = &m->types[fn->type], .kslots = kslots};
+	c->r = (struct rd){.p = fn->body, .end = fn->body + fn->body_len};
+	body(c);
+	return c->err ? c->err : c->r.err;
+}
+
 int vm_compile(struct vm_module *m, uint32_t fi, char *msg, size_t msglen)
 {
 	struct vm_code *fn = &m->codes[fi];
-	struct cc c = {.m = m, .fn = fn, .ft = &m->types[fn->type]};
-	c.r = (struct rd){.p = fn->body, .end = fn->body + fn->body_len};
-	body(&c);
-	int rc = c.err ? c.err : c.r.err;
+	struct cc c;
+	int rc = compile_pass(m, fn, &c, 0);
+	uint32_t nk = c.nk;
+	if (!rc && nk) {
+		cc_free(&c);
+		rc = compile_pass(m, fn, &c, nk);
+		if (!rc && (c.nk != nk || !(fn->consts = vm_alloc0(&m->a, nk * 8))))
+			rc = TOY_ERR_NOMEM;
+		if (!rc)
+			memcpy(fn->consts, c.kval, nk * 8);
+	}
 	if (rc) {
 		vm_fmt(msg, msglen, c.err ? c.msg : c.r.msg, NULL);
-		if (c.code)
-			m->a.free(m->a.ctx, c.code);
 	} else {
 		fn->code = c.code;
+		c.code = NULL;
 		fn->ncode = c.ncode;
 		fn->nlocals = c.nlocals;
-		fn->frame = c.nlocals + c.maxh;
+		fn->nconsts = nk;
+		fn->frame = c.nlocals + nk + c.maxh;
 		if (fn->frame < c.ft->nr)
 			fn->frame = c.ft->nr;
 	}
-	if (c.ltypes)
-		m->a.free(m->a.ctx, c.ltypes);
-	if (c.st)
-		m->a.free(m->a.ctx, c.st);
-	if (c.cs)
-		m->a.free(m->a.ctx, c.cs);
+	cc_free(&c);
 	return rc;
 }

@@ -696,9 +696,12 @@ void vm_module_free(struct vm_module *m)
 {
 	if (!m)
 		return;
-	for (uint32_t i = 0; m->codes && i < m->nfuncs - m->nfimports; i++)
+	for (uint32_t i = 0; m->codes && i < m->nfuncs - m->nfimports; i++) {
 		if (m->codes[i].code)
 			m->a.free(m->a.ctx, m->codes[i].code);
+		if (m->codes[i].consts)
+			m->a.free(m->a.ctx, m->codes[i].consts);
+	}
 	for (uint32_t i = 0; i < m->nallocs; i++)
 		m->a.free(m->a.ctx, m->allocs[i]);
 	if (m->allocs)

@@ -497,6 +497,8 @@ int vm_thread_call(struct vm_thread *t, struct vm_func *f, const uint64_t *args,
 		memcpy(t->stack, args, (size_t)nargs * 8);
 	if (f->code && f->code->nlocals > nargs)
 		memset(t->stack + nargs, 0, (size_t)(f->code->nlocals - nargs) * 8);
+	if (f->code && f->code->nconsts)
+		memcpy(t->stack + f->code->nlocals, f->code->consts, (size_t)f->code->nconsts * 8);
 	t->frames[0] = (struct vm_frame){NULL, 0, 0};
 	t->nframes = 1;
 	t->f = f;

@@ -154,7 +154,7 @@
 
 #define OTHER(X) \
 	X(0x00) X(0x01) X(0x02) X(0x03) X(0x04) X(0x05) X(0x06) X(0x07) X(0x08) X(0x09) \
-	X(0x0a) X(0x0b) X(0x0c) X(0x0d) X(0x0e) \
+	X(0x0a) X(0x0b) X(0x0c) X(0x0d) X(0x0e) X(0x0f) X(0x12) \
 	X(0x10) X(0x11) X(0x1b) X(0x23) X(0x24) X(0x25) X(0x26) X(0x3f) X(0x40) X(0xd2) \
 	X(0x6d) X(0x6e) X(0x6f) X(0x70) X(0x7f) X(0x80) X(0x81) X(0x82) \
 	X(0xe8) X(0xe9) X(0xea) X(0xeb) X(0xec) X(0xed) X(0xee) X(0xef) X(0xf0) X(0xf1)
@@ -311,6 +311,25 @@ int vm_interp(struct vm_thread *t, uint64_t fuel)
 			RELOAD_MEM();                                                              \
 		}                                                                                  \
 	} while (0)
+/* Backward branches are the loops' safepoints: each spends one unit of
+ * fuel, and when there is none left the thread stops at the loop head. */
+#define JUMP(target)                                                                               \
+	do {                                                                                       \
+		const uint32_t *to_ = code + (target);                                             \
+		if (to_ <= ip) {                                                                   \
+			if (fuel == 0) {                                                           \
+				ip = to_;                                                          \
+				goto pause;                                                        \
+			}                                                                          \
+			fuel--;                                                                    \
+		}                                                                                  \
+		ip = to_;                                                                          \
+		NEXT;                                                                              \
+	} while (0)
+#define CMP_BRANCH(code_, T, cmp)                                                                  \
+	op_##code_ : if ((T)SL(1) cmp(T) SL(2)) JUMP(ip[3]);                                       \
+	ip += 4;                                                                                   \
+	NEXT;
 #define SAVE()                                                                                     \
 	do {                                                                                       \
 		t->f = f;                                                                          \
@@ -418,41 +437,34 @@ op_0x03: /* const64 */
 	ip += 4;
 	NEXT;
 op_0x04: /* jmp */
-	ip = code + ip[1];
-	NEXT;
+	JUMP(ip[1]);
 op_0x05: /* br_if */
-	ip = (uint32_t)SL(1) ? code + ip[2] : ip + 3;
+	if ((uint32_t)SL(1))
+		JUMP(ip[2]);
+	ip += 3;
 	NEXT;
 op_0x06: /* br_ifz */
-	ip = (uint32_t)SL(1) ? ip + 3 : code + ip[2];
+	if (!(uint32_t)SL(1))
+		JUMP(ip[2]);
+	ip += 3;
 	NEXT;
-op_0x07: /* fuel: a loop head */
-	if (fuel == 0)
-		goto pause;
-	fuel--;
+op_0x07:
 	ip++;
 	NEXT;
 op_0x08 : { /* br_table */
 	uint32_t i = (uint32_t)SL(1), n = ip[2];
-	ip = code + ip[3 + (i < n ? i : n)];
-	NEXT;
+	JUMP(ip[3 + (i < n ? i : n)]);
 }
 op_0x0a: /* i32.add imm */
 	SL(1) = (uint32_t)((uint32_t)SL(2) + ip[3]);
 	ip += 4;
 	NEXT;
-op_0x0b:
-	ip = (int32_t)SL(1) < (int32_t)SL(2) ? code + ip[3] : ip + 4;
-	NEXT;
-op_0x0c:
-	ip = (uint32_t)SL(1) < (uint32_t)SL(2) ? code + ip[3] : ip + 4;
-	NEXT;
-op_0x0d:
-	ip = (uint32_t)SL(1) != (uint32_t)SL(2) ? code + ip[3] : ip + 4;
-	NEXT;
-op_0x0e:
-	ip = (uint32_t)SL(1) == (uint32_t)SL(2) ? code + ip[3] : ip + 4;
-	NEXT;
+	CMP_BRANCH(0x0b, int32_t, <)
+	CMP_BRANCH(0x0c, uint32_t, <)
+	CMP_BRANCH(0x0d, uint32_t, !=)
+	CMP_BRANCH(0x0e, uint32_t, ==)
+	CMP_BRANCH(0x0f, int32_t, <=)
+	CMP_BRANCH(0x12, uint32_t, <=)
 op_0x09 : { /* return */
 	struct vm_frame *fr = &t->frames[--t->nframes];
 	if (!fr->f) {
@@ -593,6 +605,8 @@ call:
 		uint32_t np = callee->type->np;
 		if (cc->nlocals > np)
 			memset(nfp + np, 0, (size_t)(cc->nlocals - np) * 8);
+		if (cc->nconsts)
+			memcpy(nfp + cc->nlocals, cc->consts, (size_t)cc->nconsts * 8);
 		fp = nfp;
 		f = callee;
 		code = cc->code;

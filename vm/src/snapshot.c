@@ -160,7 +160,9 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	case OP_BR_IF_LT_S:
 	case OP_BR_IF_LT_U:
 	case OP_BR_IF_NE:
-	case OP_BR_IF_EQ: return 4;
+	case OP_BR_IF_EQ:
+	case OP_BR_IF_LE_S:
+	case OP_BR_IF_LE_U: return 4;
 	case OP_CALL_INDIRECT:
 	case OP_SELECT:
 	case 0xef: return 5;

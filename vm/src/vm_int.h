@@ -23,6 +23,7 @@
 #define VM_MAX_TABLE    10000000u
 #define VM_MAX_HEIGHT   100000u
 #define VM_MAX_BR_TABLE 1000000u
+#define VM_MAX_CONSTS   32u
 
 struct vm_functype {
 	uint32_t np, nr;
@@ -74,6 +75,8 @@ struct vm_code {
 	uint32_t body_len;
 	uint32_t *code;
 	uint32_t ncode;
+	uint32_t nconsts; /* constant slots, right after the locals */
+	uint64_t *consts;
 };
 
 enum { SEG_ACTIVE = 0, SEG_PASSIVE = 1, SEG_DECLARATIVE = 2 };
@@ -218,7 +221,7 @@ enum {
 	OP_JMP = 0x04,      /* target */
 	OP_BR_IF = 0x05,    /* cond target */
 	OP_BR_IFZ = 0x06,   /* cond target */
-	OP_FUEL = 0x07,     /* safepoint at a loop head */
+	OP_FUEL = 0x07,     /* (unused: backward branches spend fuel) */
 	OP_BR_TABLE = 0x08, /* idx n target*(n+1) */
 	OP_RETURN = 0x09,
 	OP_CALL = 0x10,          /* funcidx base */
@@ -232,10 +235,12 @@ enum {
 	OP_MEMORY_GROW = 0x40,   /* dst n */
 	OP_REF_FUNC = 0xd2,      /* dst funcidx */
 	OP_I32_ADD_IMM = 0x0a,   /* dst a imm */
-	OP_BR_IF_LT_S = 0x0b,    /* a b target (i32) */
+	OP_BR_IF_LT_S = 0x0b,    /* a b target: compare i32s and branch */
 	OP_BR_IF_LT_U = 0x0c,
 	OP_BR_IF_NE = 0x0d,
 	OP_BR_IF_EQ = 0x0e,
+	OP_BR_IF_LE_S = 0x0f,
+	OP_BR_IF_LE_U = 0x12,
 	OP_FC = 0xe0, /* + sub-opcode: saturating truncation, bulk memory, tables */
 	OP_COUNT = 0x100,
 };
