@@ -21,7 +21,10 @@ struct os_cache {
 
 static uint32_t cache_set(const struct os_cache *c, uint64_t block)
 {
-	return (uint32_t)((block * 0x9e3779b97f4a7c15ull) >> 40) & (c->nsets - 1);
+	/* The log hands out blocks in order, so a working set is mostly runs
+	 * of consecutive blocks: plain modulo spreads those evenly, where a
+	 * hash would pile some sets past their ways. */
+	return (uint32_t)(block & (c->nsets - 1));
 }
 
 int cache_init(os_store *s, uint32_t blocks)
