@@ -391,8 +391,10 @@ static void random_phases(struct results *r)
 	ost_create(&o, path("random.img"), RAND_IMAGE);
 	ldb_open(&l, path("lmdb"));
 
-	printf("random phases: %u objects x %u KiB, random 4 KiB pages, %.0f s per side\n", NOBJ,
-	       OBJ_PAGES * PAGE / 1024, WRITE_SECS);
+	printf("random phases: %u objects x %u KiB, random 4 KiB pages, %.0f s per side; "
+	       "objstore read cache %u MiB\n",
+	       NOBJ, OBJ_PAGES * PAGE / 1024, WRITE_SECS,
+	       (unsigned)((uint64_t)o.env.cache_blocks * PAGE / MIB));
 	double t0 = now();
 	ost_load(&o);
 	double t1 = now();

@@ -79,6 +79,9 @@ static int store_open(struct store *st, const char *path, bool rdonly)
 	}
 	if (rc != TOY_OK)
 		return fail(path, "cannot open", rc);
+	/* Each command reads a page at most once: a read cache would only cost
+	 * memory. */
+	st->env.cache_blocks = 0;
 	if (st->env.dev.nblocks < OSF_SUPER_BLOCKS) {
 		complain(path, "not a Toy store (only %" PRIu64 " bytes)",
 			 st->env.dev.nblocks * OS_BLOCK_SIZE);
