@@ -455,8 +455,12 @@ static void emit_return(struct cc *c, uint32_t nr)
 {
 	uint32_t top = c->nst;
 	if (nr == 1) {
-		if (c->st[top - 1].src != 0)
-			emit3(c, OP_MOV, 0, c->st[top - 1].src);
+		uint32_t src = c->st[top - 1].src;
+		if (!c->dead && src == canon(c, top - 1) && c->last_dst != UINT32_MAX &&
+		    c->last_end == c->ncode && c->code[c->last_dst] == src)
+			c->code[c->last_dst] = 0; /* compute the result in place */
+		else if (src != 0)
+			emit3(c, OP_MOV, 0, src);
 	} else if (nr > 1) {
 		for (uint32_t k = 0; k < nr; k++)
 			emit3(c, OP_MOV, canon(c, top + k), c->st[top - nr + k].src);
@@ -759,10 +763,25 @@ static bool need_memory(struct cc *c)
 	return true;
 }
 
+/* If address slot a (at stack position pos) was computed by the i32.add
+ * just emitted, takes that add back and returns its operands, so that the
+ * access can add them itself. */
+static bool take_add(struct cc *c, uint32_t a, uint32_t pos, uint32_t *x, uint32_t *y)
+{
+	uint32_t at = c->last_dst - 1;
+	if (c->dead || a != canon(c, pos) || c->last_dst == UINT32_MAX || c->last_end != c->ncode ||
+	    c->code[c->last_dst] != a || c->code[at] != 0x6a)
+		return false;
+	*x = c->code[at + 2];
+	*y = c->code[at + 3];
+	c->ncode = at;
+	return true;
+}
+
 static void op_mem(struct cc *c, uint8_t op)
 {
 	uint32_t align = rd_u32(&c->r);
-	uint32_t off = rd_u32(&c->r);
+	uint32_t off = rd_u32(&c->r), x, y;
 	if (bad(c) || !need_memory(c))
 		return;
 	if (align > mem_align[op - 0x28])
@@ -770,14 +789,25 @@ static void op_mem(struct cc *c, uint8_t op)
 	uint8_t t = mem_type[op - 0x28];
 	if (op <= 0x35) {
 		uint32_t a = pop_src(c, VM_I32);
+		bool fused = take_add(c, a, c->nst, &x, &y);
 		uint32_t d = push(c, t);
-		emit4(c, op, d, a, off);
-		c->last_dst = c->ncode - 3;
+		if (fused) {
+			emit4(c, OP_MEM_ADD + op - 0x28, d, x, y);
+			emit(c, off);
+		} else {
+			emit4(c, op, d, a, off);
+		}
+		c->last_dst = c->ncode - (fused ? 4 : 3);
 		c->last_end = c->ncode;
 	} else {
 		uint32_t v = pop_src(c, t);
 		uint32_t a = pop_src(c, VM_I32);
-		emit4(c, op, a, v, off);
+		if (take_add(c, a, c->nst, &x, &y)) {
+			emit4(c, OP_MEM_ADD + op - 0x28, x, y, v);
+			emit(c, off);
+		} else {
+			emit4(c, op, a, v, off);
+		}
 	}
 }
 

@@ -74,6 +74,31 @@
 		NEXT;                                                                              \
 	}
 
+#define EA_ADD(a, b) ((uint64_t)(uint32_t)((uint32_t)SL(a) + (uint32_t)SL(b)) + ip[4])
+#define LOAD_ADD(code, T, to, conv)                                                                \
+	op_##code:                                                                                 \
+	{                                                                                          \
+		uint64_t ea = EA_ADD(2, 3);                                                        \
+		T v;                                                                               \
+		if (ea + sizeof(T) > memsize)                                                      \
+			TRAP("out of bounds memory access");                                       \
+		memcpy(&v, mem + ea, sizeof(T));                                                   \
+		SL(1) = S_##to(conv v);                                                            \
+		ip += 5;                                                                           \
+		NEXT;                                                                              \
+	}
+#define STORE_ADD(code, T)                                                                         \
+	op_##code:                                                                                 \
+	{                                                                                          \
+		uint64_t ea = EA_ADD(1, 2);                                                        \
+		T v = (T)SL(3);                                                                    \
+		if (ea + sizeof(T) > memsize)                                                      \
+			TRAP("out of bounds memory access");                                       \
+		memcpy(mem + ea, &v, sizeof(T));                                                   \
+		ip += 5;                                                                           \
+		NEXT;                                                                              \
+	}
+
 /* clang-format off */
 #define NUMERIC(U, B) \
 	U(0x45, i32, i32, a == 0) \
@@ -146,6 +171,17 @@
 	L(0x34, int32_t, i64, (int64_t)) L(0x35, uint32_t, i64, ) \
 	S(0x36, uint32_t) S(0x37, uint64_t) S(0x38, uint32_t) S(0x39, uint64_t) \
 	S(0x3a, uint8_t) S(0x3b, uint16_t) S(0x3c, uint8_t) S(0x3d, uint16_t) S(0x3e, uint32_t)
+
+/* the same with address = a + b (an i32.add folded in) */
+#define MEMOPS_ADD(L, S) \
+	L(0x100, uint32_t, i32, ) L(0x101, uint64_t, i64, ) L(0x102, uint32_t, i32, ) \
+	L(0x103, uint64_t, i64, ) L(0x104, int8_t, i32, (int32_t)) L(0x105, uint8_t, i32, ) \
+	L(0x106, int16_t, i32, (int32_t)) L(0x107, uint16_t, i32, ) L(0x108, int8_t, i64, (int64_t)) \
+	L(0x109, uint8_t, i64, ) L(0x10a, int16_t, i64, (int64_t)) L(0x10b, uint16_t, i64, ) \
+	L(0x10c, int32_t, i64, (int64_t)) L(0x10d, uint32_t, i64, ) S(0x10e, uint32_t) \
+	S(0x10f, uint64_t) S(0x110, uint32_t) S(0x111, uint64_t) \
+	S(0x112, uint8_t) S(0x113, uint16_t) S(0x114, uint8_t) \
+	S(0x115, uint16_t) S(0x116, uint32_t)
 
 /* trapping conversions: opcode, source type, target kind */
 #define TRUNCS(X) \
@@ -275,7 +311,8 @@ int vm_interp(struct vm_thread *t, uint64_t fuel)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
 	    [0 ... OP_COUNT - 1] = &&op_bad,
-	    NUMERIC(TBL_UB, TBL_UB) MEMOPS(TBL_UB, TBL_UB) TRUNCS(TBL_T) OTHER(TBL_1)
+	    NUMERIC(TBL_UB, TBL_UB) MEMOPS(TBL_UB, TBL_UB) MEMOPS_ADD(TBL_UB, TBL_UB) TRUNCS(TBL_T)
+		OTHER(TBL_1)
 #pragma clang diagnostic pop
 	};
 	struct vm_store *s = t->s;
@@ -339,6 +376,7 @@ int vm_interp(struct vm_thread *t, uint64_t fuel)
 
 	NUMERIC(UNOP, BINOP)
 	MEMOPS(LOAD, STORE)
+	MEMOPS_ADD(LOAD_ADD, STORE_ADD)
 
 #define TRUNC_OP(code_, ti, kind)                                                                  \
 	op_##code_:                                                                                \
@@ -492,6 +530,9 @@ op_0x11 : { /* call_indirect */
 		TRAP("undefined element");
 	if (!tab->e[i])
 		TRAP("uninitialized element");
+	/* references from the embedder or a snapshot are not trusted */
+	if (tab->e[i] > s->nfuncs)
+		TRAP("invalid function reference");
 	callee = s->funcs[tab->e[i] - 1];
 	if (!vm_types_equal(callee->type, &inst->m->types[ip[2]]))
 		TRAP("indirect call type mismatch");

@@ -135,6 +135,8 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	}
 	if (op >= 0x28 && op <= 0x3e)
 		return 4;
+	if (op >= OP_MEM_ADD && op <= OP_MEM_ADD + 0x3e - 0x28)
+		return 5;
 	switch (op) {
 	case OP_UNREACHABLE:
 	case OP_FUEL:

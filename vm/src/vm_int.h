@@ -23,7 +23,7 @@
 #define VM_MAX_TABLE    10000000u
 #define VM_MAX_HEIGHT   100000u
 #define VM_MAX_BR_TABLE 1000000u
-#define VM_MAX_CONSTS   32u
+#define VM_MAX_CONSTS   256u
 
 struct vm_functype {
 	uint32_t np, nr;
@@ -241,8 +241,9 @@ enum {
 	OP_BR_IF_EQ = 0x0e,
 	OP_BR_IF_LE_S = 0x0f,
 	OP_BR_IF_LE_U = 0x12,
-	OP_FC = 0xe0, /* + sub-opcode: saturating truncation, bulk memory, tables */
-	OP_COUNT = 0x100,
+	OP_FC = 0xe0,       /* + sub-opcode: saturating truncation, bulk memory, tables */
+	OP_MEM_ADD = 0x100, /* + (load/store opcode - 0x28): address = a + b */
+	OP_COUNT = 0x120,
 };
 
 /* --- byte reader -------------------------------------------------------- */
