@@ -5,12 +5,12 @@
  * write goes through log.c, which invalidates the blocks it overwrites. So
  * the cache needs no write-back and no dirty state: a block enters it after a
  * device read whose XXH3-128 matched, and is dropped when its place is
- * written again. It is 4-way set associative with round-robin replacement
+ * written again. It is 16-way set associative with round-robin replacement
  * within a set: no lists, no deletion chains, constant time. Its size comes
  * from env->cache_blocks (0: no cache, e.g. in a kernel with a page cache). */
 #include "os_internal.h"
 
-#define CACHE_WAYS 4
+#define CACHE_WAYS 16
 
 struct os_cache {
 	uint32_t nsets;    /* power of two */
