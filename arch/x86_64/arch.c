@@ -94,12 +94,36 @@ void x86_boot(uint32_t magic, uint32_t mbi)
 
 /* --- GDT ------------------------------------------------------------------- */
 
-static uint64_t gdt[3] = {0, 0x00af9a000000ffffull, 0x00cf92000000ffffull};
+/* Null, kernel code, kernel data, and the 16-byte TSS descriptor. The TSS
+ * exists for its IST1 stack: a double fault (a kernel stack overflow, say)
+ * switches to it and still prints a report instead of resetting the CPU. */
+static uint64_t gdt[5] = {0, 0x00af9a000000ffffull, 0x00cf92000000ffffull};
+static uint8_t df_stack[8192] __attribute__((aligned(16)));
+
+struct __attribute__((packed)) tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap;
+};
+_Static_assert(sizeof(struct tss) == 104, "the x86_64 TSS is 104 bytes");
+static struct tss tss;
 
 struct __attribute__((packed)) desc_ptr {
 	uint16_t limit;
 	uint64_t base;
 };
+
+static void tss_init(void)
+{
+	uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+	tss.ist[0] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
+	tss.iomap = sizeof(tss);
+	gdt[3] = limit | (base & 0xffffff) << 16 | 0x89ull << 40 | (base >> 24 & 0xff) << 56;
+	gdt[4] = base >> 32;
+}
 
 static void gdt_load(void)
 {
@@ -112,12 +136,15 @@ static void gdt_load(void)
 			 "1: mov $0x10, %%ax\n"
 			 "mov %%ax, %%ds\n"
 			 "mov %%ax, %%es\n"
-			 "mov %%ax, %%ss\n" ::"m"(p)
+			 "mov %%ax, %%ss\n"
+			 "mov $0x18, %%ax\n"
+			 "ltr %%ax\n" ::"m"(p)
 			 : "rax", "memory");
 }
 
 void arch_cpu_init(void)
 {
+	tss_init();
 	gdt_load();
 	x86_idt_init();
 	/* Only the -2 GiB image and the direct map stay mapped. */

@@ -72,6 +72,7 @@ void x86_idt_init(void)
 		idt[v] = (struct idt_entry){(uint16_t)a,         0x08, 0, 0x8e, (uint16_t)(a >> 16),
 					    (uint32_t)(a >> 32), 0};
 	}
+	idt[8].ist = 1; /* double faults run on their own stack (arch.c) */
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint64_t base;
