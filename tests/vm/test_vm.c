@@ -340,6 +340,111 @@ static void test_local_set_folding(void **st)
 	assert_int_equal(r, 0);
 }
 
+/* --- host functions --------------------------------------------------------- */
+
+/* (import "env" "h" (func (param i32) (result i32)))
+ * (func (export "f") (result i32) (i32.add (call 0 (i32.const 5)) (i32.const 1))) */
+static const uint8_t host_mod[] = {
+    0,   'a', 's', 'm',  1,   0,    0,   0,    1,   10,   2, 0x60, 1,
+    I32, 1,   I32, 0x60, 0,   1,    I32,                                 /* types */
+    2,   9,   1,   3,    'e', 'n',  'v', 1,    'h', 0,    0,             /* import */
+    3,   2,   1,   1,                                                    /* function */
+    7,   5,   1,   1,    'f', 0,    1,                                   /* export */
+    10,  11,  1,   9,    0,   0x41, 5,   0x10, 0,   0x41, 1, 0x6a, 0x0b, /* code */
+};
+
+struct host_env {
+	int mode; /* what h returns: 0, VM_HOST_PAUSE or an error */
+	int calls;
+	const char *sig;
+	struct vm_store *s;
+};
+
+static int h(struct vm_host_call *c, uint64_t *args, uint64_t *res)
+{
+	struct host_env *e = c->ctx;
+	e->calls++;
+	res[0] = (uint32_t)args[0] * 2;
+	return e->mode;
+}
+
+static int host_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
+			struct vm_extern *out)
+{
+	struct host_env *e = ctx;
+	if (strcmp(module, "env") || strcmp(name, "h") || kind != VM_EXT_FUNC)
+		return TOY_ERR_NOTFOUND;
+	out->kind = VM_EXT_FUNC;
+	return vm_host_func_new(e->s, e->sig, h, e, &out->u.func);
+}
+
+static int host_setup(struct host_env *e, struct vm_module **m, struct vm_instance **inst,
+		      struct vm_thread **t)
+{
+	struct vm_config cfg;
+	struct vm_extern x;
+	test_config(&cfg, 1 << 20);
+	assert_int_equal(vm_store_new(&cfg, &e->s), 0);
+	if (!*m)
+		assert_int_equal(vm_module_load(&cfg.alloc, host_mod, sizeof(host_mod), m, NULL, 0),
+				 0);
+	int rc = vm_instantiate(e->s, *m, host_resolve, e, inst, NULL, 0);
+	if (rc)
+		return rc;
+	assert_int_equal(vm_instance_export(*inst, "f", &x), 0);
+	assert_int_equal(vm_thread_new(e->s, t), 0);
+	return vm_thread_call(*t, x.u.func, NULL, 0);
+}
+
+static void test_host_calls(void **st)
+{
+	(void)st;
+	struct vm_module *m = NULL;
+	struct vm_instance *inst;
+	struct vm_thread *t;
+	struct host_env e = {.sig = "i:i"};
+	uint64_t r = 0;
+	uint8_t snap[1024];
+	/* a plain call */
+	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
+	assert_int_equal(vm_run(t, UINT64_MAX), VM_DONE);
+	assert_int_equal(vm_thread_results(t, &r, 1), 1);
+	assert_int_equal(r, 11);
+	vm_store_free(e.s);
+	/* a host call that asks to stop: the thread pauses after it, can be
+	 * snapshotted there, and resumes (here: in a fresh store) */
+	e.mode = VM_HOST_PAUSE;
+	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
+	assert_int_equal(vm_run(t, UINT64_MAX), VM_PAUSED);
+	assert_int_equal(e.calls, 2);
+	int64_t n = vm_snapshot(t, inst, snap, sizeof(snap));
+	assert_true(n > 0 && n <= (int64_t)sizeof(snap));
+	vm_store_free(e.s);
+	struct vm_config cfg;
+	test_config(&cfg, 1 << 20);
+	assert_int_equal(vm_store_new(&cfg, &e.s), 0);
+	assert_int_equal(vm_resume(e.s, m, host_resolve, &e, snap, (uint64_t)n, &inst, &t), 0);
+	assert_int_equal(vm_run(t, UINT64_MAX), VM_DONE);
+	assert_int_equal(e.calls, 2); /* not called again */
+	assert_int_equal(vm_thread_results(t, &r, 1), 1);
+	assert_int_equal(r, 11);
+	vm_store_free(e.s);
+	/* a failing host call is a trap */
+	e.mode = TOY_ERR_IO;
+	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
+	assert_int_equal(vm_run(t, UINT64_MAX), TOY_ERR_TRAP);
+	assert_string_equal(vm_thread_trap(t), "host function failed");
+	vm_store_free(e.s);
+	/* signatures are checked when linking */
+	e.sig = "i:";
+	assert_int_equal(host_setup(&e, &m, &inst, &t), TOY_ERR_INVALID);
+	vm_store_free(e.s);
+	e.sig = "I:i";
+	assert_int_equal(host_setup(&e, &m, &inst, &t), TOY_ERR_INVALID);
+	vm_store_free(e.s);
+	vm_module_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +453,7 @@ int main(void)
 	    cmocka_unit_test(test_br_table),       cmocka_unit_test(test_multi_value),
 	    cmocka_unit_test(test_traps),          cmocka_unit_test(test_float_nan),
 	    cmocka_unit_test(test_conversions),    cmocka_unit_test(test_local_set_folding),
+	    cmocka_unit_test(test_host_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
