@@ -10,6 +10,7 @@
  *   toy.halt             power off right after "toy: ready" (benchmarks);
  *   toy.bench=blk        measure the disk (kernel/bench.c), then power off;
  *   toy.crash            fault on purpose (tests that panics are readable);
+ *   toy.log=LEVEL        error, warn, info (default) or debug;
  * otherwise it prints "toy: ready ..." and idles. */
 #include <arch/boot.h>
 #include <arch/cpu.h>
@@ -20,6 +21,7 @@
 #include <kernel/mem.h>
 #include <kernel/test.h>
 #include <kernel/thread.h>
+#include <string.h>
 
 #define TICK_HZ 100
 
@@ -29,6 +31,18 @@ static unsigned ms_since_entry(void)
 {
 	uint64_t hz = arch_cycles_hz();
 	return hz ? (unsigned)((arch_cycles() - entry_cycles) * 1000 / hz) : 0;
+}
+
+/* toy.log=error|warn|info|debug sets the kernel log level. */
+static void set_log_level(void)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	char arg[16];
+	if (!cmdline_get("toy.log", arg, sizeof(arg)))
+		return;
+	for (unsigned i = 0; i < 4; i++)
+		if (!strcmp(arg, names[i]))
+			klog_set_level((enum log_level)i);
 }
 
 static void ready(const struct kstore *ks, int err)
@@ -81,6 +95,7 @@ void kmain(struct boot_info *bi)
 	kprintf("\nToy kernel (%s), command line \"%s\"\n", arch_name(), bi->cmdline);
 	arch_cpu_init();
 	cmdline_set(bi->cmdline);
+	set_log_level();
 	pmm_init(bi);
 	sched_init();
 	arch_timer_init(TICK_HZ);
