@@ -79,6 +79,23 @@ static bool seg_cleanable(const os_store *s, uint32_t seg)
 	       seg != s->head.seg && seg != s->head.next_seg;
 }
 
+/* Moving v->live pages costs that much log space, plus summaries; cleaning
+ * pays only if the victims free at least half a segment more than that.
+ * Drop the fullest victims until it does (maybe all: then nothing to do). */
+static void drop_unprofitable(const os_store *s, struct victims *v)
+{
+	uint64_t usable =
+	    s->sb.seg_blocks - (s->sb.seg_blocks + OSF_CHUNK_MAX_DATA) / (OSF_CHUNK_MAX_DATA + 1);
+	while (v->n > 0 && v->n * usable < v->live + usable / 2) {
+		uint32_t full = 0;
+		for (uint32_t k = 1; k < v->n; k++)
+			if (s->segs[v->seg[k]].live > s->segs[v->seg[full]].live)
+				full = k;
+		v->live -= s->segs[v->seg[full]].live;
+		v->seg[full] = v->seg[--v->n];
+	}
+}
+
 static void pick_victims(const os_store *s, struct victims *v)
 {
 	uint64_t budget = (uint64_t)(seg_count_free(s) + 1) * s->sb.seg_blocks / 2;
@@ -99,6 +116,7 @@ static void pick_victims(const os_store *s, struct victims *v)
 		v->live += s->segs[best].live;
 		v->seg[v->n++] = best;
 	}
+	drop_unprofitable(s, v);
 }
 
 static bool is_victim(const os_store *s, const struct victims *v, uint64_t block)
@@ -193,11 +211,23 @@ int os_checkpoint(os_store *s)
 	return rc;
 }
 
+/* A checkpoint costs a write of the whole index and two flushes; the log
+ * after it costs replay time at mount and pins its segments. Write one when
+ * the tail is 16 times the index (the checkpoints then cost at most ~6% of
+ * the log) but at least 64 segments, and no later than a quarter of the disk
+ * (the tail's segments cannot be reused before). */
+static uint64_t ckpt_interval(const os_store *s)
+{
+	uint64_t every = 64 * (uint64_t)s->sb.seg_blocks;
+	if (every < 16 * s->ckpt_blocks_est)
+		every = 16 * s->ckpt_blocks_est;
+	uint64_t quarter = (uint64_t)s->sb.nsegs * s->sb.seg_blocks / 4;
+	return every < quarter ? every : quarter;
+}
+
 void store_maintain(os_store *s)
 {
-	uint64_t ckpt_every = 8 * (uint64_t)s->sb.seg_blocks;
-	if (ckpt_every < 8 * s->ckpt_blocks_est)
-		ckpt_every = 8 * s->ckpt_blocks_est;
+	uint64_t ckpt_every = ckpt_interval(s);
 	if (s->blocks_since_ckpt >= ckpt_every && ckpt_write(s) == TOY_ERR_IO)
 		s->failed = TOY_ERR_IO;
 	if (!s->failed && seg_count_free(s) < seg_reserve_needed(s) + 2)
