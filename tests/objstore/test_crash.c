@@ -67,6 +67,7 @@ static struct memdev base, base_small;
 
 static struct {
 	uint64_t landed, lost, pre, torn, dropped, written, cleaned, nospc, double_crashes;
+	uint64_t aftershocks;
 } totals; /* what the crashes exercised, printed at the end */
 
 static void fail_run(struct run *r, const char *what)
@@ -302,7 +303,8 @@ static int rdonly_state(struct run *r)
 	return st;
 }
 
-static void recover(struct run *r, struct trng *rng)
+/* Mounts the crashed disk (read-only, then read-write) and checks it. */
+static void remount_and_verify(struct run *r, struct trng *rng)
 {
 	if (r->s != NULL)
 		os_unmount(r->s); /* the device is dead: errors are expected */
@@ -322,6 +324,59 @@ static void recover(struct run *r, struct trng *rng)
 	}
 	verify_recovered(r);
 	r->have_inflight = false;
+}
+
+/* After a recovery, a few more steps and another power cut: what the first
+ * recovery showed is now the committed state, and whatever it dropped must
+ * stay dropped. */
+static void aftershock(struct run *r, struct trng *rng)
+{
+	int rc = os_unmount(r->s);
+	r->s = NULL;
+	if (rc != 0)
+		fail_run(r, "unmount after recovery");
+	crashdev_settle(&r->cd);
+	r->cd.ops = 0;
+	r->cd.crash_at = 1 + trng_below(rng, 40);
+	crashdev_dev(&r->cd, &r->env.dev);
+	rc = os_mount(&r->env, 0, &r->s);
+	if (rc != 0)
+		r->s = NULL;
+	for (int i = 0; rc == 0 && i < 6; i++) {
+		rc = step(r, rng);
+		if (rc != 0 && !r->cd.crashed && handle_error(r, rc) == 0)
+			rc = 0;
+		if (rc == 0)
+			note_generation(r);
+	}
+	if (!r->cd.crashed && rc != 0)
+		fail_run(r, "steps after recovery");
+	if (!r->cd.crashed) {
+		rc = os_unmount(r->s); /* this too may meet the power cut */
+		r->s = NULL;
+	}
+	totals.aftershocks += r->cd.crashed;
+	if (r->cd.crashed) {
+		remount_and_verify(r, rng);
+		return;
+	}
+	crashdev_settle(&r->cd);
+	memdev_env(&r->disk, &r->env);
+	if (rc == 0 && (rc = os_mount(&r->env, 0, &r->s)) != 0)
+		r->s = NULL;
+	if (rc != 0) {
+		snprintf(r->why, sizeof(r->why), "error %d (%s)", rc, toy_strerror(rc));
+		fail_run(r, "remount after recovery");
+	}
+	check_state(r, "steps after recovery");
+	note_generation(r);
+}
+
+static void recover(struct run *r, struct trng *rng)
+{
+	remount_and_verify(r, rng);
+	if (trng_chance(rng, 1, 2))
+		aftershock(r, rng);
 	verify_writable(r, rng);
 }
 
@@ -436,9 +491,10 @@ static void test_crash_points(void **state)
 	       "lost %llu\n",
 	       (unsigned long long)totals.pre, (unsigned long long)totals.landed,
 	       (unsigned long long)totals.lost);
-	printf("crash: %llu segments cleaned, %llu NOSPC, %llu second crashes during recovery\n",
+	printf("crash: %llu segments cleaned, %llu NOSPC, %llu second crashes during recovery, "
+	       "%llu after it\n",
 	       (unsigned long long)totals.cleaned, (unsigned long long)totals.nospc,
-	       (unsigned long long)totals.double_crashes);
+	       (unsigned long long)totals.double_crashes, (unsigned long long)totals.aftershocks);
 }
 
 int main(void)
