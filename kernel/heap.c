@@ -128,25 +128,3 @@ size_t heap_in_use(void)
 {
 	return in_use;
 }
-
-/* Device mappings take address space from the arch's map window, bump
- * style: drivers map their registers once, at boot, and keep them. */
-void *vm_map_device(uint64_t pa, size_t size)
-{
-	static uintptr_t next;
-	uint64_t off = pa % ARCH_PAGE_SIZE;
-	size_t npages = (off + size + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE;
-	if (!next)
-		next = arch_mmu_map_base();
-	if (next + npages * ARCH_PAGE_SIZE > arch_mmu_map_base() + arch_mmu_map_size())
-		return NULL;
-	uintptr_t va = next;
-	for (size_t i = 0; i < npages; i++) {
-		int err = arch_mmu_map(va + i * ARCH_PAGE_SIZE, pa - off + i * ARCH_PAGE_SIZE,
-				       ARCH_MMU_READ | ARCH_MMU_WRITE | ARCH_MMU_NOCACHE);
-		if (err)
-			return NULL;
-	}
-	next += npages * ARCH_PAGE_SIZE + ARCH_PAGE_SIZE; /* a guard page */
-	return (void *)(va + off);
-}

@@ -9,7 +9,7 @@
  *                        ever), then power off;
  *   toy.halt             power off right after "toy: ready" (benchmarks);
  *   toy.bench=blk        measure the disk (kernel/bench.c), then power off;
- *   toy.crash            fault on purpose (tests that panics are readable);
+ *   toy.crash[=stack]    fault on purpose (tests that panics are readable);
  *   toy.log=LEVEL        error, warn, info (default) or debug;
  * otherwise it prints "toy: ready ..." and idles. */
 #include <arch/boot.h>
@@ -66,6 +66,29 @@ static uint64_t parse_u64(const char *s)
 	return v;
 }
 
+static volatile bool overflow_on = true;
+
+static int overflow(void *arg)
+{
+	volatile char buf[512];
+	buf[0] = (char)(uintptr_t)arg;
+	if (!overflow_on)
+		return 0;
+	return overflow((void *)((uintptr_t)arg + 1)) + buf[0];
+}
+
+/* toy.crash=stack overflows a thread's stack; anything else writes to an
+ * unmapped address. Both must end in a readable panic. */
+static void crash(const char *how)
+{
+	if (!strcmp(how, "stack")) {
+		struct thread *t = thread_create("overflow", overflow, NULL);
+		if (t)
+			thread_join(t);
+	}
+	*(volatile uint64_t *)16 = 1; /* nothing is mapped at 0 */
+}
+
 static void run_mode(struct kstore *ks, int store_err)
 {
 	char arg[64];
@@ -78,7 +101,7 @@ static void run_mode(struct kstore *ks, int store_err)
 	if (cmdline_get("toy.stress", arg, sizeof(arg)) && !store_err)
 		kstore_stress(ks, parse_u64(arg));
 	if (cmdline_get("toy.crash", arg, sizeof(arg)))
-		*(volatile uint64_t *)16 = 1; /* nothing is mapped at 0 */
+		crash(arg);
 	if (cmdline_get("toy.bench", arg, sizeof(arg)))
 		kbench_blk();
 	if (cmdline_get("toy.halt", arg, sizeof(arg)) ||

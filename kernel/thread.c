@@ -167,10 +167,10 @@ static void thread_start(void *arg)
 struct thread *thread_create(const char *name, int (*fn)(void *), void *arg)
 {
 	struct thread *t = kzalloc(sizeof(*t));
-	void *stack = kmalloc(THREAD_STACK_SIZE);
+	void *stack = vm_alloc_stack(THREAD_STACK_SIZE);
 	if (!t || !stack) {
 		kfree(t);
-		kfree(stack);
+		vm_free_stack(stack, THREAD_STACK_SIZE);
 		return NULL;
 	}
 	size_t n = strlen(name) < sizeof(t->name) - 1 ? strlen(name) : sizeof(t->name) - 1;
@@ -192,7 +192,7 @@ int thread_join(struct thread *t)
 		waitq_block(&t->joiners);
 	arch_irq_restore(on);
 	int result = t->result;
-	kfree(t->stack);
+	vm_free_stack(t->stack, THREAD_STACK_SIZE);
 	kfree(t);
 	return result;
 }

@@ -96,6 +96,8 @@ _Noreturn static void exception(const struct trap_frame *f)
 	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector] : "reserved";
 	kprintf("panic: exception %lu (%s), error code 0x%lx, at rip %016lx\n", f->vector, name,
 		f->error, f->rip);
+	if (f->vector == 8)
+		kprintf("  (a fault while handling a fault: a kernel stack overflow?)\n");
 	if (f->vector == 14)
 		kprintf("  faulting address %016lx (%s, %s)\n", read_cr2(),
 			f->error & 1 ? "protection" : "not present",

@@ -92,3 +92,25 @@ KTEST(mmu_map_query_unmap)
 	pmm_free(pa, 1);
 	return 0;
 }
+
+KTEST(vm_stack_guard)
+{
+	size_t frames = pmm_free_count();
+	uint8_t *s = vm_alloc_stack(16 * 1024);
+	KCHECK(s != NULL);
+	uint64_t pa;
+	unsigned flags;
+	KCHECK(arch_mmu_query((uintptr_t)s - 1, &pa, &flags) == TOY_ERR_NOTFOUND);
+	for (size_t off = 0; off < 16 * 1024; off += ARCH_PAGE_SIZE) {
+		KCHECK(arch_mmu_query((uintptr_t)s + off, &pa, &flags) == 0);
+		KCHECK(flags & ARCH_MMU_WRITE);
+		s[off] = 1;
+	}
+	vm_free_stack(s, 16 * 1024);
+	KCHECK(arch_mmu_query((uintptr_t)s, &pa, &flags) == TOY_ERR_NOTFOUND);
+	uint8_t *again = vm_alloc_stack(16 * 1024);
+	KCHECK(again == s); /* the slot is reused */
+	vm_free_stack(again, 16 * 1024);
+	KCHECK(pmm_free_count() == frames);
+	return 0;
+}

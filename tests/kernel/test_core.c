@@ -1,10 +1,11 @@
 /* test_core.c — the portable kernel core on arch/host under cmocka:
  * formatting, the command line, frames, the heap, device mappings, random
  * bytes, threads, sleeping, mutexes, and the kernel's store code (boot
- * counter, not-a-store report) on a file disk. The in-kernel tests that need no
- * devices (pmm_, heap_, thread_create_, mutex_, timer_) run here too,
- * through the same registry the kernel uses; the ones that need hardware
- * preemption or accessed/dirty bits run only under QEMU. */
+ * counter, not-a-store report) on a file disk. The in-kernel tests that
+ * need no devices (pmm_, heap_, thread_create_, mutex_, timer_,
+ * vm_stack_guard) run here too, through the same registry the kernel
+ * uses; those that need hardware preemption or accessed/dirty bits run
+ * only under QEMU. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +80,7 @@ static void test_registry(void **state)
 	assert_int_equal(ktest_run("thread_create"), 0);
 	assert_int_equal(ktest_run("mutex_"), 0);
 	assert_int_equal(ktest_run("timer_"), 0);
+	assert_int_equal(ktest_run("vm_stack_guard"), 0);
 	assert_int_equal(ktest_run("no_such_test"), 0);
 }
 

@@ -38,4 +38,9 @@ size_t heap_in_use(void);
  * the kernel address of pa, or NULL when out of address space or memory. */
 void *vm_map_device(uint64_t pa, size_t size);
 
+/* A thread stack of size bytes (rounded up to pages) with an unmapped
+ * guard page below it. Returns its lowest address, or NULL. */
+void *vm_alloc_stack(size_t size);
+void vm_free_stack(void *stack, size_t size);
+
 #endif
