@@ -164,7 +164,8 @@ static void thread_start(void *arg)
 	thread_exit(t->fn(t->arg));
 }
 
-struct thread *thread_create(const char *name, int (*fn)(void *), void *arg)
+/* A new thread, not yet on the run queue. */
+static struct thread *thread_new(const char *name, int (*fn)(void *), void *arg)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 	void *stack = vm_alloc_stack(THREAD_STACK_SIZE);
@@ -178,10 +179,19 @@ struct thread *thread_create(const char *name, int (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->stack = stack;
+	t->state = T_BLOCKED;
 	arch_context_init(&t->ctx, stack, THREAD_STACK_SIZE, thread_start, t);
-	bool on = arch_irq_save();
-	make_ready(t);
-	arch_irq_restore(on);
+	return t;
+}
+
+struct thread *thread_create(const char *name, int (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_new(name, fn, arg);
+	if (t) {
+		bool on = arch_irq_save();
+		make_ready(t);
+		arch_irq_restore(on);
+	}
 	return t;
 }
 
@@ -210,12 +220,10 @@ void sched_init(void)
 {
 	memcpy(boot_thread.name, "boot", 5);
 	boot_thread.state = T_RUNNING;
-	idle_thread = thread_create("idle", idle_main, NULL);
+	/* Never on the run queue: schedule() picks it when nothing else can run. */
+	idle_thread = thread_new("idle", idle_main, NULL);
 	if (!idle_thread)
 		panic("sched_init: no memory for the idle thread");
-	bool on = arch_irq_save();
-	runq.head = runq.tail = NULL; /* idle runs only when nothing else can */
-	arch_irq_restore(on);
 }
 
 struct thread *thread_current(void)
