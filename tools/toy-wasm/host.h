@@ -31,6 +31,7 @@ struct wasi {
 	int exit_code;
 	bool exited;
 	struct vm_store *store;
+	const struct vm_module *module; /* for the types of unknown imports */
 	/* snapshot-test: collect output instead of writing it, and make the
 	 * clock and random numbers reproducible */
 	bool capture;

@@ -278,7 +278,7 @@ static int cmd_run(int argc, char **argv)
 	tw_config(&cfg, NULL);
 	if (vm_store_new(&cfg, &s))
 		return 2;
-	struct wasi w = {.argc = argc - i, .argv = argv + i, .store = s};
+	struct wasi w = {.argc = argc - i, .argv = argv + i, .store = s, .module = m};
 	bool inv = i + 1 < argc && !strcmp(argv[i + 1], "--invoke");
 	rc = vm_instantiate(s, m, wasi_resolve, &w, &inst, msg, sizeof(msg));
 	if (rc) {

@@ -173,7 +173,7 @@ int tw_snapshot_test(int argc, char **argv)
 	struct vm_module *m;
 	if (tw_load(argv[i], &m))
 		return 2;
-	struct wasi w1 = {.argc = argc - i, .argv = argv + i, .capture = true};
+	struct wasi w1 = {.argc = argc - i, .argv = argv + i, .capture = true, .module = m};
 	struct wasi w2 = w1;
 	struct outcome ref = {0}, run = {0};
 	reference(m, &w1, &ref);

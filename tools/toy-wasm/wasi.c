@@ -228,6 +228,32 @@ static const struct {
     {"clock_res_get", "ii:i", enosys},
 };
 
+/* Any other preview1 function answers ENOSYS, with the type the module
+ * declares (if it returns one i32 errno, as they all do). */
+static int stub(struct wasi *w, const char *name, struct vm_extern *out)
+{
+	static const char letters[] = {[VM_I32] = 'i', [VM_I64] = 'I',     [VM_F32] = 'f',
+				       [VM_F64] = 'F', [VM_FUNCREF] = 'r', [VM_EXTERNREF] = 'e'};
+	for (uint32_t i = 0; w->module && i < vm_module_nimports(w->module); i++) {
+		const char *mod, *n;
+		enum vm_kind kind;
+		uint32_t np, nr;
+		const uint8_t *pt, *rt;
+		char sig[2 * VM_MAX_VALUES + 2];
+		if (vm_module_import(w->module, i, &mod, &n, &kind) || strcmp(n, name) ||
+		    vm_module_import_type(w->module, i, &np, &pt, &nr, &rt))
+			continue;
+		if (nr != 1 || rt[0] != VM_I32 || np > VM_MAX_VALUES)
+			return TOY_ERR_NOTFOUND;
+		for (uint32_t k = 0; k < np; k++)
+			sig[k] = letters[pt[k]];
+		memcpy(sig + np, ":i", 3);
+		out->kind = VM_EXT_FUNC;
+		return vm_host_func_new(w->store, sig, enosys, w, &out->u.func);
+	}
+	return TOY_ERR_NOTFOUND;
+}
+
 int wasi_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
 		 struct vm_extern *out)
 {
@@ -240,5 +266,5 @@ int wasi_resolve(void *ctx, const char *module, const char *name, enum vm_kind k
 		out->kind = VM_EXT_FUNC;
 		return vm_host_func_new(w->store, calls[i].sig, calls[i].fn, w, &out->u.func);
 	}
-	return TOY_ERR_NOTFOUND;
+	return stub(w, name, out);
 }

@@ -727,6 +727,19 @@ int vm_module_import(const struct vm_module *m, uint32_t i, const char **module,
 	return 0;
 }
 
+int vm_module_import_type(const struct vm_module *m, uint32_t i, uint32_t *nparams,
+			  const uint8_t **params, uint32_t *nresults, const uint8_t **results)
+{
+	if (i >= m->nimports || m->imports[i].kind != VM_EXT_FUNC)
+		return TOY_ERR_RANGE;
+	const struct vm_functype *t = &m->types[m->imports[i].type];
+	*nparams = t->np;
+	*params = t->t;
+	*nresults = t->nr;
+	*results = t->t + t->np;
+	return 0;
+}
+
 uint32_t vm_module_nexports(const struct vm_module *m)
 {
 	return m->nexports;

@@ -125,6 +125,9 @@ void vm_module_free(struct vm_module *m);
 uint32_t vm_module_nimports(const struct vm_module *m);
 int vm_module_import(const struct vm_module *m, uint32_t i, const char **module, const char **name,
 		     enum vm_kind *kind);
+/* The type of function import i (TOY_ERR_RANGE if i is not a function). */
+int vm_module_import_type(const struct vm_module *m, uint32_t i, uint32_t *nparams,
+			  const uint8_t **params, uint32_t *nresults, const uint8_t **results);
 uint32_t vm_module_nexports(const struct vm_module *m);
 int vm_module_export(const struct vm_module *m, uint32_t i, const char **name, enum vm_kind *kind);
 
