@@ -210,10 +210,8 @@ int thread_join(struct thread *t)
 static int idle_main(void *arg)
 {
 	(void)arg;
-	for (;;) {
-		arch_irq_enable();
+	for (;;)
 		arch_idle();
-	}
 }
 
 void sched_init(void)

@@ -75,6 +75,7 @@ void arch_cpu_init(void)
 
 void arch_idle(void)
 {
+	host_irq_on = true;
 	usleep(1000);
 	bool on = arch_irq_save();
 	kernel_timer_tick();

@@ -158,9 +158,11 @@ const char *arch_name(void)
 	return "x86_64";
 }
 
+/* sti takes effect after the next instruction, so no interrupt can slip in
+ * between the two and leave hlt waiting for the one after. */
 void arch_idle(void)
 {
-	__asm__ volatile("hlt");
+	__asm__ volatile("sti; hlt" ::: "memory");
 }
 
 static bool has_rdrand(void)

@@ -56,7 +56,7 @@ KTEST(timer_sleep)
 	uint64_t t0 = arch_time_ns(), c0 = arch_cycles();
 	thread_sleep_ns(50000000ull);
 	uint64_t dt = arch_time_ns() - t0;
-	KCHECK(dt >= 50000000ull && dt < 2000000000ull);
+	KCHECK(dt >= 50000000ull && dt < 10000000000ull); /* the host may be busy */
 	KCHECK(arch_cycles() > c0 && arch_cycles_hz() > 0);
 	return 0;
 }

@@ -14,7 +14,8 @@ const char *arch_name(void);
  * before anything may fault. */
 void arch_cpu_init(void);
 
-/* Waits for the next interrupt (interrupts must be enabled to wake). */
+/* Enables interrupts and waits for the next one, atomically: an interrupt
+ * arriving as interrupts are enabled still ends the wait. */
 void arch_idle(void);
 
 /* Fills buf with up to n bytes from a hardware random source. Returns the
