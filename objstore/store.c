@@ -59,10 +59,14 @@ int store_verify_block(os_store *s, uint64_t block, const uint8_t hash[16], void
 
 int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out)
 {
+	/* The open chunk first: the cache may still hold what its blocks held
+	 * before the log came round to them (they are forgotten on write). */
+	if (log_chunk_data(s, block))
+		return store_verify_block(s, block, hash, out);
 	if (cache_get(s, block, out))
 		return TOY_OK;
 	int rc = store_verify_block(s, block, hash, out);
-	if (rc == TOY_OK && !log_chunk_data(s, block))
+	if (rc == TOY_OK)
 		cache_put(s, block, out);
 	return rc;
 }
