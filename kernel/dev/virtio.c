@@ -164,17 +164,20 @@ void virtio_start(struct virtio_dev *v)
 	set_status(v, S_DRIVER_OK);
 }
 
-/* Appends descriptors for buf, one per physically contiguous run. */
+/* Appends descriptors for buf, one per physically contiguous run (pages
+ * of one buffer that happen to be adjacent share a descriptor). */
 static int add_buf(struct virtq *q, const struct virtq_buf *b, unsigned *n)
 {
 	uintptr_t va = (uintptr_t)b->addr, end = va + b->len;
+	unsigned first = *n;
 	while (va < end) {
 		uintptr_t page_end = (va | (ARCH_PAGE_SIZE - 1)) + 1;
 		uint32_t len = (uint32_t)((page_end < end ? page_end : end) - va);
 		uint64_t pa = arch_virt_to_phys((const void *)va);
-		struct virtq_desc *prev = *n ? &q->desc[*n - 1] : NULL;
-		if (prev && prev->addr + prev->len == pa &&
-		    !!(prev->flags & DESC_WRITE) == b->device_writes) {
+		if (pa == UINT64_MAX)
+			return TOY_ERR_INVAL;
+		struct virtq_desc *prev = *n > first ? &q->desc[*n - 1] : NULL;
+		if (prev && prev->addr + prev->len == pa) {
 			prev->len += len;
 		} else {
 			if (*n >= q->size || *n >= VIRTQ_MAX_SEGS)
