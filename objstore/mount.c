@@ -310,6 +310,25 @@ static int mount_from(os_store *s, const struct osf_super *sb)
 	return rc;
 }
 
+/* A read-write mount starts a new epoch: chunks it writes carry it, and
+ * before anything else it seals the log with an empty chunk at the head.
+ * Whatever the log held past the head (a torn or uncommitted tail) can then
+ * never be joined to the chain again, not even if later writes happen to
+ * complete a torn stale chunk with identical bytes. One flush covers both. */
+static int start_epoch(os_store *s)
+{
+	s->sb.epoch++;
+	int rc = log_open(s, LOG_SYSTEM, false);
+	if (rc == TOY_OK)
+		rc = log_write_chunk(s);
+	if (rc == TOY_ERR_NOSPC)
+		rc = TOY_OK; /* a full log cannot grow a tail to confuse either */
+	if (rc != TOY_OK)
+		return rc;
+	return super_write(s, s->sb.ckpt_block, s->sb.ckpt_seq, s->sb.ckpt_prev, s->sb.ckpt_gen,
+			   s->sb.epoch);
+}
+
 int os_mount(const struct os_env *env, unsigned flags, os_store **out)
 {
 	os_store *s;
@@ -327,8 +346,7 @@ int os_mount(const struct os_env *env, unsigned flags, os_store **out)
 	if (rc == TOY_OK)
 		rc = cache_init(s, env->cache_blocks);
 	if (rc == TOY_OK && !s->rdonly)
-		rc = super_write(s, s->sb.ckpt_block, s->sb.ckpt_seq, s->sb.ckpt_prev,
-				 s->sb.ckpt_gen, s->sb.epoch + 1);
+		rc = start_epoch(s);
 	if (rc != TOY_OK) {
 		store_free(s);
 		return rc;
