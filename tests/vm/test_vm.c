@@ -340,6 +340,35 @@ static void test_local_set_folding(void **st)
 	assert_int_equal(r, 0);
 }
 
+static void test_address_folding(void **st)
+{
+	(void)st;
+	/* (i32.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))
+	 *            (i32.const 42))
+	 * (i32.load offset=9 (i32.add (local.get 0) (local.get 1))) */
+	const uint8_t body[] = {
+	    0x20, 0, 0x20, 1, 0x41, 2,    0x74, 0x6a, 0x41, 42, 0x36, 2, 0, /* store */
+	    0x20, 0, 0x20, 1, 0x6a, 0x28, 2,    9,    0x0b,                 /* load */
+	};
+	const uint8_t t_iii[] = {I32, I32, I32};
+	uint64_t args[3] = {100, 3, 0xdeadbeef}, r = 0;
+	/* stores at 100 + 3 * 4 = 112, loads from 100 + 3 + 9 = 112 */
+	assert_int_equal(eval(SPEC(t_iii, t_i32, body, .mem_min = 1), args, 3, &r, 1, NULL), 0);
+	assert_int_equal(r, 42);
+	/* the address wraps at 32 bits before the offset is added: the store
+	 * goes to 0xfffffff0 + 0x14 = 4, the load from 0x3ffffff5 + 9 traps */
+	args[0] = 0xfffffff0, args[1] = 0x40000005;
+	assert_int_equal(eval(SPEC(t_iii, t_i32, body, .mem_min = 1), args, 3, &r, 1, NULL),
+			 TOY_ERR_TRAP);
+	const uint8_t store_only[] = {
+	    0x20, 0, 0x20, 1, 0x41, 2,    0x74, 0x6a, 0x20, 2, 0x36, 2, 0, /* store local 2 */
+	    0x41, 4, 0x28, 2, 0,    0x0b,                                  /* load from 4 */
+	};
+	assert_int_equal(eval(SPEC(t_iii, t_i32, store_only, .mem_min = 1), args, 3, &r, 1, NULL),
+			 0);
+	assert_int_equal(r, 0xdeadbeef);
+}
+
 /* --- host functions --------------------------------------------------------- */
 
 /* (import "env" "h" (func (param i32) (result i32)))
@@ -453,7 +482,7 @@ int main(void)
 	    cmocka_unit_test(test_br_table),       cmocka_unit_test(test_multi_value),
 	    cmocka_unit_test(test_traps),          cmocka_unit_test(test_float_nan),
 	    cmocka_unit_test(test_conversions),    cmocka_unit_test(test_local_set_folding),
-	    cmocka_unit_test(test_host_calls),
+	    cmocka_unit_test(test_host_calls),     cmocka_unit_test(test_address_folding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

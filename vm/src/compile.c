@@ -764,16 +764,17 @@ static bool need_memory(struct cc *c)
 }
 
 /* If address slot a (at stack position pos) was computed by the i32.add
- * just emitted, takes that add back and returns its operands, so that the
- * access can add them itself. */
-static bool take_add(struct cc *c, uint32_t a, uint32_t pos, uint32_t *x, uint32_t *y)
+ * (or ADD_SHL) just emitted, takes it back and returns its operands and
+ * shift, so that the access computes its address itself. */
+static bool take_add(struct cc *c, uint32_t a, uint32_t pos, uint32_t *x, uint32_t *y, uint32_t *sh)
 {
 	uint32_t at = c->last_dst - 1;
 	if (c->dead || a != canon(c, pos) || c->last_dst == UINT32_MAX || c->last_end != c->ncode ||
-	    c->code[c->last_dst] != a || c->code[at] != 0x6a)
+	    c->code[c->last_dst] != a || (c->code[at] != 0x6a && c->code[at] != OP_ADD_SHL))
 		return false;
 	*x = c->code[at + 2];
 	*y = c->code[at + 3];
+	*sh = c->code[at] == OP_ADD_SHL ? c->code[at + 4] : 0;
 	c->ncode = at;
 	return true;
 }
@@ -781,7 +782,7 @@ static bool take_add(struct cc *c, uint32_t a, uint32_t pos, uint32_t *x, uint32
 static void op_mem(struct cc *c, uint8_t op)
 {
 	uint32_t align = rd_u32(&c->r);
-	uint32_t off = rd_u32(&c->r), x, y;
+	uint32_t off = rd_u32(&c->r), x, y, sh;
 	if (bad(c) || !need_memory(c))
 		return;
 	if (align > mem_align[op - 0x28])
@@ -789,22 +790,22 @@ static void op_mem(struct cc *c, uint8_t op)
 	uint8_t t = mem_type[op - 0x28];
 	if (op <= 0x35) {
 		uint32_t a = pop_src(c, VM_I32);
-		bool fused = take_add(c, a, c->nst, &x, &y);
+		bool fused = take_add(c, a, c->nst, &x, &y, &sh);
 		uint32_t d = push(c, t);
 		if (fused) {
 			emit4(c, OP_MEM_ADD + op - 0x28, d, x, y);
-			emit(c, off);
+			emit2(c, sh, off);
 		} else {
 			emit4(c, op, d, a, off);
 		}
-		c->last_dst = c->ncode - (fused ? 4 : 3);
+		c->last_dst = c->ncode - (fused ? 5 : 3);
 		c->last_end = c->ncode;
 	} else {
 		uint32_t v = pop_src(c, t);
 		uint32_t a = pop_src(c, VM_I32);
-		if (take_add(c, a, c->nst, &x, &y)) {
-			emit4(c, OP_MEM_ADD + op - 0x28, x, y, v);
-			emit(c, off);
+		if (take_add(c, a, c->nst, &x, &y, &sh)) {
+			emit4(c, OP_MEM_ADD + op - 0x28, x, y, sh);
+			emit2(c, v, off);
 		} else {
 			emit4(c, op, a, v, off);
 		}
@@ -877,6 +878,41 @@ static void emit_unop(struct cc *c, uint32_t op, uint8_t a, uint8_t r)
 	c->last_end = c->ncode;
 }
 
+/* The value of a constant slot, if src is one. */
+static bool const_value(struct cc *c, uint32_t src, uint64_t *v)
+{
+	uint32_t first = kslot(c, 0);
+	if (src < first || src - first >= c->nk)
+		return false;
+	*v = c->kval[src - first];
+	return true;
+}
+
+/* i32.add (sa, sb) right after one operand came from i32.shl by a constant:
+ * one ADD_SHL (dst = a + (b << k)), the usual way C indexes arrays. */
+static bool fuse_add_shl(struct cc *c, uint32_t sa, uint32_t sb)
+{
+	uint32_t at = c->last_dst - 1, pos = c->nst;
+	uint64_t k;
+	if (c->dead || c->last_dst == UINT32_MAX || c->last_end != c->ncode ||
+	    c->code[at] != 0x74 || !const_value(c, c->code[at + 3], &k))
+		return false;
+	uint32_t other;
+	if (sb == canon(c, pos + 1) && c->code[c->last_dst] == sb)
+		other = sa;
+	else if (sa == canon(c, pos) && c->code[c->last_dst] == sa && sb != sa)
+		other = sb;
+	else
+		return false;
+	uint32_t x = c->code[at + 2];
+	c->ncode = at;
+	emit4(c, OP_ADD_SHL, push(c, VM_I32), other, x);
+	emit(c, (uint32_t)k & 31);
+	c->last_dst = c->ncode - 4;
+	c->last_end = c->ncode;
+	return true;
+}
+
 static void op_numeric(struct cc *c, uint8_t op)
 {
 	uint8_t a, b, r;
@@ -885,6 +921,8 @@ static void op_numeric(struct cc *c, uint8_t op)
 		return emit_unop(c, op, a, r);
 	uint32_t sb = pop_src(c, b);
 	uint32_t sa = pop_src(c, a);
+	if (op == 0x6a && fuse_add_shl(c, sa, sb))
+		return;
 	emit4(c, op, push(c, r), sa, sb);
 	c->last_dst = c->ncode - 3;
 	c->last_end = c->ncode;

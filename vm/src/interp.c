@@ -74,28 +74,29 @@
 		NEXT;                                                                              \
 	}
 
-#define EA_ADD(a, b) ((uint64_t)(uint32_t)((uint32_t)SL(a) + (uint32_t)SL(b)) + ip[4])
+#define EA_ADD(a, b, sh)                                                                           \
+	((uint64_t)(uint32_t)((uint32_t)SL(a) + ((uint32_t)SL(b) << ip[sh])) + ip[5])
 #define LOAD_ADD(code, T, to, conv)                                                                \
 	op_##code:                                                                                 \
 	{                                                                                          \
-		uint64_t ea = EA_ADD(2, 3);                                                        \
+		uint64_t ea = EA_ADD(2, 3, 4);                                                     \
 		T v;                                                                               \
 		if (ea + sizeof(T) > memsize)                                                      \
 			TRAP("out of bounds memory access");                                       \
 		memcpy(&v, mem + ea, sizeof(T));                                                   \
 		SL(1) = S_##to(conv v);                                                            \
-		ip += 5;                                                                           \
+		ip += 6;                                                                           \
 		NEXT;                                                                              \
 	}
 #define STORE_ADD(code, T)                                                                         \
 	op_##code:                                                                                 \
 	{                                                                                          \
-		uint64_t ea = EA_ADD(1, 2);                                                        \
-		T v = (T)SL(3);                                                                    \
+		uint64_t ea = EA_ADD(1, 2, 3);                                                     \
+		T v = (T)SL(4);                                                                    \
 		if (ea + sizeof(T) > memsize)                                                      \
 			TRAP("out of bounds memory access");                                       \
 		memcpy(mem + ea, &v, sizeof(T));                                                   \
-		ip += 5;                                                                           \
+		ip += 6;                                                                           \
 		NEXT;                                                                              \
 	}
 
@@ -190,7 +191,7 @@
 
 #define OTHER(X) \
 	X(0x00) X(0x01) X(0x02) X(0x03) X(0x04) X(0x05) X(0x06) X(0x07) X(0x08) X(0x09) \
-	X(0x0a) X(0x0b) X(0x0c) X(0x0d) X(0x0e) X(0x0f) X(0x12) \
+	X(0x0a) X(0x0b) X(0x0c) X(0x0d) X(0x0e) X(0x0f) X(0x12) X(0x13) \
 	X(0x10) X(0x11) X(0x1b) X(0x23) X(0x24) X(0x25) X(0x26) X(0x3f) X(0x40) X(0xd2) \
 	X(0x6d) X(0x6e) X(0x6f) X(0x70) X(0x7f) X(0x80) X(0x81) X(0x82) \
 	X(0xe8) X(0xe9) X(0xea) X(0xeb) X(0xec) X(0xed) X(0xee) X(0xef) X(0xf0) X(0xf1)
@@ -503,6 +504,10 @@ op_0x0a: /* i32.add imm */
 	CMP_BRANCH(0x0e, uint32_t, ==)
 	CMP_BRANCH(0x0f, int32_t, <=)
 	CMP_BRANCH(0x12, uint32_t, <=)
+op_0x13: /* add_shl */
+	SL(1) = (uint32_t)((uint32_t)SL(2) + ((uint32_t)SL(3) << ip[4]));
+	ip += 5;
+	NEXT;
 op_0x09 : { /* return */
 	struct vm_frame *fr = &t->frames[--t->nframes];
 	if (!fr->f) {

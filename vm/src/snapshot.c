@@ -136,7 +136,7 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	if (op >= 0x28 && op <= 0x3e)
 		return 4;
 	if (op >= OP_MEM_ADD && op <= OP_MEM_ADD + 0x3e - 0x28)
-		return 5;
+		return 6;
 	switch (op) {
 	case OP_UNREACHABLE:
 	case OP_FUEL:
@@ -166,6 +166,7 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	case OP_BR_IF_LE_S:
 	case OP_BR_IF_LE_U: return 4;
 	case OP_CALL_INDIRECT:
+	case OP_ADD_SHL:
 	case OP_SELECT:
 	case 0xef: return 5;
 	case 0xe8:

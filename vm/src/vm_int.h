@@ -241,8 +241,10 @@ enum {
 	OP_BR_IF_EQ = 0x0e,
 	OP_BR_IF_LE_S = 0x0f,
 	OP_BR_IF_LE_U = 0x12,
+	OP_ADD_SHL = 0x13,  /* dst a b k: dst = a + (b << k), i32 */
 	OP_FC = 0xe0,       /* + sub-opcode: saturating truncation, bulk memory, tables */
-	OP_MEM_ADD = 0x100, /* + (load/store opcode - 0x28): address = a + b */
+	OP_MEM_ADD = 0x100, /* + (load/store opcode - 0x28): address = a + (b << sh);
+			     * loads: dst a b sh off, stores: a b sh val off */
 	OP_COUNT = 0x120,
 };
 
