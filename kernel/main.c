@@ -4,7 +4,7 @@
  * rest in dependency order (traps, frames, heap, threads, the tick,
  * devices, the store), then does what the command line asks:
  *   toy.test=all|PREFIX  run the in-kernel tests, print "N passed, N failed"
- *                        and power off with the failure count as status;
+ *                        and power off, with status 0 only if all passed;
  *   toy.stress[=N]       the power-cut workload: N commits (default: for
  *                        ever), then power off;
  *   toy.halt             power off right after "toy: ready" (benchmarks);

@@ -1,4 +1,4 @@
-/* uart.c (x86_64) — the console on the first 16550 UART (COM1, port
+/* console.c (x86_64) — the console on the first 16550 UART (COM1, port
  * 0x3f8), 115200 baud 8N1, polled. QEMU's -serial connects it to the
  * terminal or a file. */
 #include <arch/console.h>
