@@ -338,6 +338,25 @@ static void test_local_set_folding(void **st)
 	a = 0;
 	assert_int_equal(eval(SPEC(t_i32, t_i32, tee), &a, 1, &r, 1, NULL), 0);
 	assert_int_equal(r, 0);
+	/* zeroing a local twice: only the first (a no-op) may be dropped */
+	const uint8_t locals[] = {1, I32};
+	const uint8_t rezero[] = {0x41, 0,    0x21, 1,    0x41, 7,    0x21, 1,    0x41,
+				  0,    0x21, 1,    0x20, 1,    0x20, 0,    0x6a, 0x0b};
+	a = 5;
+	assert_int_equal(
+	    eval(SPEC(t_i32, t_i32, rezero, .locals = locals, .nlocals = 1), &a, 1, &r, 1, NULL),
+	    0);
+	assert_int_equal(r, 5);
+	/* (loop l0 += l1; l1 = 0; if l0 < 20 { l1 += 1; continue }): l0 ends at 20,
+	 * or at 21 if the reset to zero were dropped */
+	const uint8_t loop[] = {0x03, 0x40, 0x20, 0,    0x20, 1, 0x6a, 0x21, 0,
+				0x41, 0,    0x21, 1,    0x20, 0, 0x41, 20,   0x49,
+				0x04, 0x40, 0x20, 1,    0x41, 1, 0x6a, 0x21, 1,
+				0x0c, 1,    0x0b, 0x0b, 0x20, 0, 0x0b};
+	a = 0;
+	assert_int_equal(
+	    eval(SPEC(t_i32, t_i32, loop, .locals = locals, .nlocals = 1), &a, 1, &r, 1, NULL), 0);
+	assert_int_equal(r, 20);
 }
 
 static void test_address_folding(void **st)

@@ -60,6 +60,10 @@ struct cc {
 	uint64_t kval[VM_MAX_CONSTS];
 	uint32_t nk;     /* constants seen so far */
 	uint32_t kslots; /* constant slots in the frame (0 in the counting pass) */
+	/* locals still holding their initial zero: valid from the function's
+	 * start until the first point where paths merge */
+	uint8_t *zero;
+	bool zeros_live;
 };
 
 static const uint8_t valtypes[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_FUNCREF, VM_EXTERNREF};
@@ -158,6 +162,15 @@ static void label_here(struct cc *c)
 {
 	c->last_dst = UINT32_MAX;
 }
+
+/* A point where control paths merge: what was known about values is not. */
+static void merge_here(struct cc *c)
+{
+	label_here(c);
+	c->zeros_live = false;
+}
+
+static bool const_value(struct cc *c, uint32_t src, uint64_t *v);
 
 /* --- operand stack ---------------------------------------------------- */
 
@@ -369,7 +382,10 @@ static void op_block(struct cc *c, uint8_t kind)
 	if (!x)
 		return;
 	push_types(c, bt.t, bt.np);
-	label_here(c);
+	if (kind == C_LOOP)
+		merge_here(c);
+	else
+		label_here(c);
 	if (kind == C_LOOP) {
 		x->start = c->ncode;
 	} else if (kind == C_IF) {
@@ -404,7 +420,7 @@ static void op_else(struct cc *c)
 	c->nst = x->height;
 	set_dead(c);
 	push_types(c, x->pt, x->np);
-	label_here(c);
+	merge_here(c);
 }
 
 static void emit_return(struct cc *c, uint32_t nr);
@@ -431,7 +447,7 @@ static void op_end(struct cc *c)
 	set_dead(c);
 	patch_chain(c, x->patch, c->ncode);
 	push_types(c, x->rt, x->nr);
-	label_here(c);
+	merge_here(c);
 }
 
 static struct ctl *label(struct cc *c, uint32_t depth)
@@ -690,6 +706,15 @@ static void op_local_set(struct cc *c, bool tee)
 		return;
 	struct opd v = pop(c, c->ltypes[x]);
 	uint32_t here = canon(c, c->nst);
+	uint64_t kv;
+	if (c->zeros_live && c->zero[x] && const_value(c, v.src, &kv) && kv == 0) {
+		/* compilers zero their locals again at the start: no code */
+		if (tee)
+			push_src(c, c->ltypes[x], x);
+		return;
+	}
+	if (c->zero)
+		c->zero[x] = 0;
 	materialize_local(c, x);
 	if (!c->dead && v.src == here && c->last_dst != UINT32_MAX && c->last_end == c->ncode &&
 	    c->code[c->last_dst] == here) {
@@ -1194,10 +1219,13 @@ static void read_locals(struct cc *c)
 	}
 	if (bad(c))
 		return;
-	c->ltypes = vm_alloc0(&c->m->a, total);
+	c->ltypes = vm_alloc0(&c->m->a, 2 * total);
 	if (!c->ltypes)
 		return fail(c, TOY_ERR_NOMEM, "out of memory");
 	memcpy(c->ltypes, ft->t, ft->np);
+	c->zero = c->ltypes + total;
+	memset(c->zero + ft->np, 1, total - ft->np);
+	c->zeros_live = true;
 	c->nlocals = ft->np;
 	c->r.p = save;
 	for (uint32_t i = 0; i < ngroups; i++) {
