@@ -388,6 +388,77 @@ static void test_address_folding(void **st)
 	assert_int_equal(r, 0xdeadbeef);
 }
 
+/* Reference semantics of the comparisons 0x46..0x4f (i32) and 0x51..0x5a. */
+static int cmp_ref(uint8_t op, uint64_t a, uint64_t b)
+{
+	bool w = op >= 0x51;
+	int k = op - (w ? 0x51 : 0x46);
+	int64_t sa = w ? (int64_t)a : (int32_t)a, sb = w ? (int64_t)b : (int32_t)b;
+	uint64_t ua = w ? a : (uint32_t)a, ub = w ? b : (uint32_t)b;
+	switch (k) {
+	case 0: return ua == ub;
+	case 1: return ua != ub;
+	case 2: return sa < sb;
+	case 3: return ua < ub;
+	case 4: return sa > sb;
+	case 5: return ua > ub;
+	case 6: return sa <= sb;
+	case 7: return ua <= ub;
+	case 8: return sa >= sb;
+	default: return ua >= ub;
+	}
+}
+
+static void test_compare_branch(void **st)
+{
+	(void)st;
+	static const uint64_t vals[] = {
+	    0, 1, 2, (uint64_t)-1, 0x80000000u, 0x7fffffffu, 0x8000000000000000ull, 0x100000000ull};
+	const uint8_t t_ll[] = {I64, I64};
+	for (uint8_t op = 0x45; op <= 0x50; op += 0x50 - 0x45) { /* eqz */
+		const uint8_t if_form[] = {0x20, 0,    op,   0x04, I32,  0x41,
+					   1,    0x05, 0x41, 0,    0x0b, 0x0b};
+		const uint8_t br_form[] = {0x02, 0x40, 0x20, 0,    op,   0x0d, 0,
+					   0x41, 0,    0x0f, 0x0b, 0x41, 1,    0x0b};
+		for (unsigned i = 0; i < sizeof(vals) / 8; i++) {
+			uint64_t a = op == 0x45 ? (uint32_t)vals[i] : vals[i], r1 = 9, r2 = 9;
+			struct fn_spec f1 = SPEC(t_i32, t_i32, if_form);
+			struct fn_spec f2 = SPEC(t_i32, t_i32, br_form);
+			if (op == 0x50)
+				f1.params = f2.params = t_i64;
+			assert_int_equal(eval(f1, &a, 1, &r1, 1, NULL), 0);
+			assert_int_equal(eval(f2, &a, 1, &r2, 1, NULL), 0);
+			assert_int_equal(r1, a == 0);
+			assert_int_equal(r2, a == 0);
+		}
+	}
+	for (uint8_t op = 0x46; op <= 0x5a; op++) {
+		if (op == 0x50)
+			continue;
+		/* (if (result i32) (CMP a b) (then 1) (else 0)) and
+		 * (block (br_if 0 (CMP a b)) (return (i32.const 0))) (i32.const 1) */
+		const uint8_t if_form[] = {0x20, 0, 0x20, 1,    op, 0x04, I32,
+					   0x41, 1, 0x05, 0x41, 0,  0x0b, 0x0b};
+		const uint8_t br_form[] = {0x02, 0x40, 0x20, 0,    0x20, 1,    op, 0x0d,
+					   0,    0x41, 0,    0x0f, 0x0b, 0x41, 1,  0x0b};
+		for (unsigned i = 0; i < sizeof(vals) / 8; i++) {
+			for (unsigned j = 0; j < sizeof(vals) / 8; j++) {
+				uint64_t args[2] = {vals[i], vals[j]}, r1 = 9, r2 = 9;
+				if (op < 0x51)
+					args[0] = (uint32_t)args[0], args[1] = (uint32_t)args[1];
+				struct fn_spec f1 = SPEC(t_ii, t_i32, if_form);
+				struct fn_spec f2 = SPEC(t_ii, t_i32, br_form);
+				if (op >= 0x51)
+					f1.params = f2.params = t_ll;
+				assert_int_equal(eval(f1, args, 2, &r1, 1, NULL), 0);
+				assert_int_equal(eval(f2, args, 2, &r2, 1, NULL), 0);
+				assert_int_equal(r1, cmp_ref(op, args[0], args[1]));
+				assert_int_equal(r2, cmp_ref(op, args[0], args[1]));
+			}
+		}
+	}
+}
+
 /* --- host functions --------------------------------------------------------- */
 
 /* (import "env" "h" (func (param i32) (result i32)))
@@ -502,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_traps),          cmocka_unit_test(test_float_nan),
 	    cmocka_unit_test(test_conversions),    cmocka_unit_test(test_local_set_folding),
 	    cmocka_unit_test(test_host_calls),     cmocka_unit_test(test_address_folding),
+	    cmocka_unit_test(test_compare_branch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

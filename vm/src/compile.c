@@ -331,8 +331,8 @@ static void push_types(struct cc *c, const uint8_t *t, uint32_t n)
  * branch instruction. */
 static void emit_cond_branch(struct cc *c, uint32_t cond, uint32_t cond_pos, bool when)
 {
-	/* per comparison 0x45..0x4f: fused op (branch if true, branch if
-	 * false), and whether its operands swap */
+	/* per comparison 0x45..0x4f (and 0x50..0x5a for i64): fused op (branch
+	 * if true, branch if false), and whether its operands swap */
 	static const uint8_t fuse[11][4] = {
 	    {OP_BR_IFZ, OP_BR_IF, 0, 0},          /* eqz */
 	    {OP_BR_IF_EQ, OP_BR_IF_NE, 0, 0},     /* eq */
@@ -346,21 +346,29 @@ static void emit_cond_branch(struct cc *c, uint32_t cond, uint32_t cond_pos, boo
 	    {OP_BR_IF_LE_S, OP_BR_IF_LT_S, 1, 0}, /* ge_s: b<=a / a<b */
 	    {OP_BR_IF_LE_U, OP_BR_IF_LT_U, 1, 0}, /* ge_u */
 	};
-	uint32_t at = c->last_dst - 1;
+	static const uint8_t fuse64[11][4] = {
+	    {OP_BR_IFZ64, OP_BR_IF64, 0, 0},          {OP_BR_IF_EQ64, OP_BR_IF_NE64, 0, 0},
+	    {OP_BR_IF_NE64, OP_BR_IF_EQ64, 0, 0},     {OP_BR_IF_LT_S64, OP_BR_IF_LE_S64, 0, 1},
+	    {OP_BR_IF_LT_U64, OP_BR_IF_LE_U64, 0, 1}, {OP_BR_IF_LT_S64, OP_BR_IF_LE_S64, 1, 0},
+	    {OP_BR_IF_LT_U64, OP_BR_IF_LE_U64, 1, 0}, {OP_BR_IF_LE_S64, OP_BR_IF_LT_S64, 0, 1},
+	    {OP_BR_IF_LE_U64, OP_BR_IF_LT_U64, 0, 1}, {OP_BR_IF_LE_S64, OP_BR_IF_LT_S64, 1, 0},
+	    {OP_BR_IF_LE_U64, OP_BR_IF_LT_U64, 1, 0},
+	};
+	uint32_t at = c->last_dst - 1, op = 0;
 	if (!c->dead && cond == canon(c, cond_pos) && c->last_dst != UINT32_MAX &&
-	    c->last_end == c->ncode && c->code[c->last_dst] == cond && c->code[at] >= 0x45 &&
-	    c->code[at] <= 0x4f) {
-		const uint8_t *f = fuse[c->code[at] - 0x45];
-		uint32_t op = f[when ? 0 : 1], a = c->code[at + 2];
-		if (c->code[at] == 0x45) {
-			c->ncode = at;
-			emit2(c, op, a);
+	    c->last_end == c->ncode && c->code[c->last_dst] == cond)
+		op = c->code[at];
+	if ((op >= 0x45 && op <= 0x4f) || (op >= 0x50 && op <= 0x5a)) {
+		const uint8_t *f = op <= 0x4f ? fuse[op - 0x45] : fuse64[op - 0x50];
+		uint32_t fop = f[when ? 0 : 1], a = c->code[at + 2];
+		c->ncode = at;
+		if (op == 0x45 || op == 0x50) {
+			emit2(c, fop, a);
 			return;
 		}
 		uint32_t b = c->code[at + 3];
 		bool swap = f[when ? 2 : 3];
-		c->ncode = at;
-		emit3(c, op, swap ? b : a, swap ? a : b);
+		emit3(c, fop, swap ? b : a, swap ? a : b);
 		return;
 	}
 	emit2(c, when ? OP_BR_IF : OP_BR_IFZ, cond);

@@ -149,6 +149,8 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	case OP_CONST32:
 	case OP_BR_IF:
 	case OP_BR_IFZ:
+	case OP_BR_IF64:
+	case OP_BR_IFZ64:
 	case OP_CALL:
 	case OP_GLOBAL_GET:
 	case OP_GLOBAL_SET:
@@ -164,7 +166,13 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	case OP_BR_IF_NE:
 	case OP_BR_IF_EQ:
 	case OP_BR_IF_LE_S:
-	case OP_BR_IF_LE_U: return 4;
+	case OP_BR_IF_LE_U:
+	case OP_BR_IF_EQ64:
+	case OP_BR_IF_NE64:
+	case OP_BR_IF_LT_S64:
+	case OP_BR_IF_LT_U64:
+	case OP_BR_IF_LE_S64:
+	case OP_BR_IF_LE_U64: return 4;
 	case OP_CALL_INDIRECT:
 	case OP_ADD_SHL:
 	case OP_SELECT:

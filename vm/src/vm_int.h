@@ -241,7 +241,15 @@ enum {
 	OP_BR_IF_EQ = 0x0e,
 	OP_BR_IF_LE_S = 0x0f,
 	OP_BR_IF_LE_U = 0x12,
-	OP_ADD_SHL = 0x13,  /* dst a b k: dst = a + (b << k), i32 */
+	OP_ADD_SHL = 0x13,    /* dst a b k: dst = a + (b << k), i32 */
+	OP_BR_IF_EQ64 = 0x14, /* a b target: compare i64s and branch */
+	OP_BR_IF_NE64 = 0x15,
+	OP_BR_IF_LT_S64 = 0x16,
+	OP_BR_IF_LT_U64 = 0x17,
+	OP_BR_IF_LE_S64 = 0x18,
+	OP_BR_IF_LE_U64 = 0x19,
+	OP_BR_IF64 = 0x1a,  /* cond target: branch if the i64 is nonzero */
+	OP_BR_IFZ64 = 0x1c, /* cond target: branch if the i64 is zero */
 	OP_FC = 0xe0,       /* + sub-opcode: saturating truncation, bulk memory, tables */
 	OP_MEM_ADD = 0x100, /* + (load/store opcode - 0x28): address = a + (b << sh);
 			     * loads: dst a b sh off, stores: a b sh val off */
