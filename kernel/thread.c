@@ -21,7 +21,10 @@ struct thread {
 	struct arch_context ctx; /* first: 16-byte aligned like the block */
 	char name[16];
 	enum thread_state state;
-	struct thread *next; /* on the run queue, a waitq or the sleep list */
+	struct thread *next;       /* on the run queue or a waitq */
+	struct thread *sleep_next; /* on the sleep list */
+	struct waitq *waiting_on;  /* the waitq of a timed wait */
+	bool timed_out;
 	uint64_t wake_ns;
 	int (*fn)(void *);
 	void *arg;
@@ -59,6 +62,42 @@ static struct thread *q_pop(struct waitq *q)
 	return t;
 }
 
+static void q_remove(struct waitq *q, struct thread *t)
+{
+	struct thread *prev = NULL;
+	for (struct thread *it = q->head; it; prev = it, it = it->next) {
+		if (it != t)
+			continue;
+		if (prev)
+			prev->next = t->next;
+		else
+			q->head = t->next;
+		if (q->tail == t)
+			q->tail = prev;
+		t->next = NULL;
+		return;
+	}
+}
+
+static void sleep_insert(struct thread *t)
+{
+	struct thread **p = &sleepers;
+	while (*p && (*p)->wake_ns <= t->wake_ns)
+		p = &(*p)->sleep_next;
+	t->sleep_next = *p;
+	*p = t;
+}
+
+static void sleep_remove(struct thread *t)
+{
+	for (struct thread **p = &sleepers; *p; p = &(*p)->sleep_next) {
+		if (*p == t) {
+			*p = t->sleep_next;
+			return;
+		}
+	}
+}
+
 static void make_ready(struct thread *t)
 {
 	t->state = T_READY;
@@ -93,7 +132,12 @@ static void wake_sleepers(uint64_t now)
 {
 	while (sleepers && sleepers->wake_ns <= now) {
 		struct thread *t = sleepers;
-		sleepers = t->next;
+		sleepers = t->sleep_next;
+		if (t->waiting_on) {
+			q_remove(t->waiting_on, t);
+			t->waiting_on = NULL;
+			t->timed_out = true;
+		}
 		make_ready(t);
 	}
 }
@@ -114,16 +158,20 @@ void kernel_timer_tick(void)
 	thread_preempt(arch_time_ns());
 }
 
+/* The arch calls this after device interrupt handlers: a thread they woke
+ * runs at once if the CPU was idle, rather than at the next tick. */
+void kernel_irq_done(void)
+{
+	if (current == idle_thread && runq.head)
+		schedule();
+}
+
 void thread_sleep_ns(uint64_t ns)
 {
 	bool on = arch_irq_save();
 	current->wake_ns = arch_time_ns() + ns;
 	current->state = T_SLEEPING;
-	struct thread **p = &sleepers;
-	while (*p && (*p)->wake_ns <= current->wake_ns)
-		p = &(*p)->next;
-	current->next = *p;
-	*p = current;
+	sleep_insert(current);
 	schedule();
 	arch_irq_restore(on);
 }
@@ -135,12 +183,26 @@ void waitq_block(struct waitq *q)
 	schedule();
 }
 
+bool waitq_block_until(struct waitq *q, uint64_t deadline_ns)
+{
+	current->wake_ns = deadline_ns;
+	current->waiting_on = q;
+	current->timed_out = false;
+	sleep_insert(current);
+	waitq_block(q);
+	return !current->timed_out;
+}
+
 unsigned waitq_wake_all(struct waitq *q)
 {
 	bool on = arch_irq_save();
 	unsigned n = 0;
 	struct thread *t;
 	while ((t = q_pop(q)) != NULL) {
+		if (t->waiting_on) {
+			sleep_remove(t);
+			t->waiting_on = NULL;
+		}
 		make_ready(t);
 		n++;
 	}

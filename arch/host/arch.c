@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
+#include <toy/err.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -74,6 +75,12 @@ _Noreturn void arch_poweroff(int status)
 {
 	fflush(stdout);
 	exit(status);
+}
+
+int arch_irq_register(unsigned line, void (*fn)(void *arg), void *arg)
+{
+	(void)line, (void)fn, (void)arg;
+	return TOY_ERR_NOTSUP; /* no devices raise interrupts here */
 }
 
 void arch_backtrace(unsigned max)

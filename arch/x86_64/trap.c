@@ -4,10 +4,14 @@
  * can be read without a debugger (the vector's name, the error code, the
  * faulting address for page faults, every register, a backtrace from the
  * frame's rbp) and powers off with a failure status. IRQs 0-15 come from
- * the legacy PICs, remapped to vectors 32-47; only the timer is unmasked. */
+ * the legacy PICs, remapped to vectors 32-47: the timer on IRQ 0 and the
+ * lines drivers register (PCI INTx, routed by the firmware; they may be
+ * level-triggered and shared, so every handler on a line runs and the
+ * EOI comes after them, once the devices have been acknowledged). */
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <kernel/log.h>
+#include <toy/err.h>
 
 #include "x86.h"
 
@@ -21,7 +25,17 @@ struct __attribute__((packed)) idt_entry {
 	uint32_t off_hi, zero;
 };
 
+#define NLINES        16
+#define LINE_HANDLERS 4
+
+struct irq_handler {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
 static struct idt_entry idt[NVECTORS];
+static struct irq_handler handlers[NLINES][LINE_HANDLERS];
+static uint16_t pic_mask = 0xfffe; /* only IRQ 0, the timer */
 extern char x86_isr_stubs[];
 
 static const char *const names[32] = {
@@ -53,9 +67,9 @@ static void pic_init(void)
 {
 	outb(0x20, 0x11), outb(0xa0, 0x11); /* ICW1: init, ICW4 follows */
 	outb(0x21, IRQ_BASE), outb(0xa1, IRQ_BASE + 8);
-	outb(0x21, 4), outb(0xa1, 2);       /* cascade on IRQ2 */
-	outb(0x21, 1), outb(0xa1, 1);       /* 8086 mode */
-	outb(0x21, 0xfe), outb(0xa1, 0xff); /* only IRQ0, the timer */
+	outb(0x21, 4), outb(0xa1, 2); /* cascade on IRQ2 */
+	outb(0x21, 1), outb(0xa1, 1); /* 8086 mode */
+	outb(0x21, (uint8_t)pic_mask), outb(0xa1, (uint8_t)(pic_mask >> 8));
 }
 
 void x86_pic_eoi(unsigned irq)
@@ -108,14 +122,53 @@ _Noreturn static void exception(const struct trap_frame *f)
 	arch_poweroff(3);
 }
 
+int arch_irq_register(unsigned line, void (*fn)(void *arg), void *arg)
+{
+	if (line == 0 || line == 2 || line >= NLINES)
+		return TOY_ERR_INVAL;
+	bool on = arch_irq_save();
+	int err = TOY_ERR_LIMIT;
+	for (unsigned i = 0; i < LINE_HANDLERS && err; i++) {
+		if (!handlers[line][i].fn) {
+			handlers[line][i] = (struct irq_handler){fn, arg};
+			err = 0;
+		}
+	}
+	if (!err) {
+		pic_mask &= (uint16_t) ~(1u << line | (line >= 8 ? 1u << 2 : 0));
+		outb(0x21, (uint8_t)pic_mask), outb(0xa1, (uint8_t)(pic_mask >> 8));
+	}
+	arch_irq_restore(on);
+	return err;
+}
+
+/* A PIC raises IRQ 7 (15) without a cause when a request vanishes before
+ * it is acknowledged: then its in-service bit is clear. */
+static bool spurious(unsigned irq)
+{
+	uint16_t port = irq == 7 ? 0x20 : 0xa0;
+	outb(port, 0x0b); /* OCW3: read the in-service register */
+	if (inb(port) & 0x80)
+		return false;
+	if (irq == 15)
+		outb(0x20, 0x20); /* the master did see the cascade */
+	return true;
+}
+
 void x86_trap(struct trap_frame *f)
 {
 	if (f->vector < IRQ_BASE)
 		exception(f);
 	unsigned irq = (unsigned)f->vector - IRQ_BASE;
-	if (irq == 7 || irq == 15)
-		return; /* spurious: no EOI for IRQ 7 */
-	x86_pic_eoi(irq);
-	if (irq == 0)
+	if ((irq == 7 || irq == 15) && spurious(irq))
+		return;
+	if (irq == 0) {
+		x86_pic_eoi(irq); /* first: the tick may switch threads */
 		kernel_timer_tick();
+		return;
+	}
+	for (unsigned i = 0; i < LINE_HANDLERS && handlers[irq][i].fn; i++)
+		handlers[irq][i].fn(handlers[irq][i].arg);
+	x86_pic_eoi(irq);
+	kernel_irq_done();
 }

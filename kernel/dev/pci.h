@@ -12,7 +12,9 @@ struct pci_dev {
 	uint8_t class, subclass;
 };
 
-#define PCI_CAP_VENDOR 0x09
+#define PCI_CAP_VENDOR     0x09
+#define PCI_INTERRUPT_LINE 0x3c
+#define PCI_INTERRUPT_PIN  0x3d
 
 uint8_t pci_read8(const struct pci_dev *p, unsigned off);
 uint16_t pci_read16(const struct pci_dev *p, unsigned off);

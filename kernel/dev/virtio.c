@@ -9,14 +9,15 @@
  * Queues are used one request at a time under a mutex, so a request always
  * occupies descriptors 0..n-1 and completion is "used.idx moved". Buffers
  * are split at page boundaries and translated page by page, so they may
- * come from the heap, a stack or the kernel image alike. Completion is
- * polled (interrupts stay off: QEMU completes a request within the
- * notifying exit or shortly after, and polling keeps the driver short); a
+ * come from the heap, a stack or the kernel image alike. The requester
+ * sleeps until the device's interrupt (INTx: MSI-X stays off) or, when a
+ * device has no usable line, polls, yielding the CPU between looks; a
  * request that takes longer than REQUEST_TIMEOUT_NS fails with TOY_ERR_IO
  * and retires the queue (the device may still write its buffers). */
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <arch/mmu.h>
+#include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
 #include <kernel/mmio.h>
@@ -50,6 +51,7 @@ enum { S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_FAILED = 1
 #define DESC_WRITE         2
 #define AVAIL_NO_INTERRUPT 1
 #define REQUEST_TIMEOUT_NS (10ull * 1000000000ull)
+#define PROBE_TIMEOUT_NS   (500ull * 1000000ull)
 
 static int map_cap(struct virtio_dev *v, unsigned cap)
 {
@@ -144,8 +146,12 @@ int virtq_init(struct virtio_dev *v, unsigned index, struct virtq *q)
 	q->used = page(&used_pa);
 	if (!q->desc || !q->avail || !q->used)
 		return TOY_ERR_NOMEM;
+	if (v->nqueues == VIRTIO_MAX_QUEUES)
+		return TOY_ERR_LIMIT;
+	v->queues[v->nqueues++] = q;
 	q->dev = v;
 	q->index = (uint16_t)index;
+	q->timeout_ns = REQUEST_TIMEOUT_NS;
 	q->size = size;
 	q->avail[0] = AVAIL_NO_INTERRUPT;
 	mmio_write16(v->common + C_Q_SIZE, size);
@@ -162,6 +168,65 @@ int virtq_init(struct virtio_dev *v, unsigned index, struct virtq *q)
 void virtio_start(struct virtio_dev *v)
 {
 	set_status(v, S_DRIVER_OK);
+}
+
+/* The line may be shared: reading the ISR status says (and acknowledges)
+ * whether this device raised it. */
+static void virtio_interrupt(void *arg)
+{
+	struct virtio_dev *v = arg;
+	if (!(mmio_read8(v->isr) & 1))
+		return;
+	v->interrupts++;
+	for (unsigned i = 0; i < v->nqueues; i++)
+		waitq_wake_all(&v->queues[i]->waiters);
+}
+
+static int use_irq(struct virtio_dev *v)
+{
+	char arg[8];
+	uint8_t line = pci_read8(&v->pci, PCI_INTERRUPT_LINE);
+	uint8_t pin = pci_read8(&v->pci, PCI_INTERRUPT_PIN);
+	if (!v->isr || !pin || line == 0xff || cmdline_get("toy.virtio", arg, sizeof(arg)))
+		return TOY_ERR_NOTSUP;
+	if (!v->irq && arch_irq_register(line, virtio_interrupt, v) != 0)
+		return TOY_ERR_NOTSUP;
+	v->irq = true;
+	for (unsigned i = 0; i < v->nqueues; i++)
+		v->queues[i]->avail[0] = 0; /* interrupts wanted */
+	return 0;
+}
+
+static void use_polling(struct virtio_dev *v)
+{
+	v->irq = false;
+	for (unsigned i = 0; i < v->nqueues; i++)
+		v->queues[i]->avail[0] = AVAIL_NO_INTERRUPT;
+}
+
+static void finish_late(struct virtq *q);
+
+static void set_timeouts(struct virtio_dev *v, uint64_t ns)
+{
+	for (unsigned i = 0; i < v->nqueues; i++)
+		v->queues[i]->timeout_ns = ns;
+}
+
+bool virtio_choose_irq(struct virtio_dev *v, int (*probe)(void *arg), void *arg)
+{
+	if (use_irq(v) != 0)
+		return false;
+	set_timeouts(v, PROBE_TIMEOUT_NS);
+	int err = probe(arg);
+	set_timeouts(v, REQUEST_TIMEOUT_NS);
+	if (err || !v->interrupts) {
+		klog(LOG_WARN, "virtio %02x:%02x: no interrupt on line %u, polling instead",
+		     v->pci.bus, v->pci.dev, pci_read8(&v->pci, PCI_INTERRUPT_LINE));
+		use_polling(v);
+		for (unsigned i = 0; i < v->nqueues; i++)
+			finish_late(v->queues[i]);
+	}
+	return v->irq;
 }
 
 /* Appends descriptors for buf, one per physically contiguous run (pages
@@ -209,16 +274,45 @@ static uint16_t used_idx(struct virtq *q)
 	return *(volatile uint16_t *)(q->used + 2);
 }
 
-static int64_t wait_used(struct virtq *q)
+/* Blocks until the interrupt handler sees the request done. */
+static bool sleep_until_used(struct virtq *q, uint64_t deadline)
 {
-	uint64_t deadline = arch_time_ns() + REQUEST_TIMEOUT_NS;
+	bool on = arch_irq_save();
+	while (used_idx(q) == q->last_used && waitq_block_until(&q->waiters, deadline))
+		;
+	bool done = used_idx(q) != q->last_used;
+	arch_irq_restore(on);
+	return done;
+}
+
+static bool poll_until_used(struct virtq *q, uint64_t deadline)
+{
 	for (unsigned spins = 0; used_idx(q) == q->last_used; spins++) {
 		if (spins > 64)
 			thread_yield();
 		if ((spins & 1023) == 1023 && arch_time_ns() > deadline)
-			return TOY_ERR_IO;
+			return false;
 		arch_cpu_relax();
 	}
+	return true;
+}
+
+/* After a timed-out probe, waits (polling) for the device to finish the
+ * request so the queue can be used again. */
+static void finish_late(struct virtq *q)
+{
+	if (q->broken && poll_until_used(q, arch_time_ns() + REQUEST_TIMEOUT_NS)) {
+		q->last_used++;
+		q->broken = false;
+	}
+}
+
+static int64_t wait_used(struct virtq *q)
+{
+	uint64_t deadline = arch_time_ns() + q->timeout_ns;
+	bool done = q->dev->irq ? sleep_until_used(q, deadline) : poll_until_used(q, deadline);
+	if (!done)
+		return TOY_ERR_IO;
 	arch_mb();
 	volatile uint32_t *elem = (volatile uint32_t *)(q->used + 4 + 8 * (q->last_used % q->size));
 	q->last_used++;

@@ -1,6 +1,7 @@
 /* virtio.h — the virtio 1.x modern PCI transport and split virtqueues, as
  * used by the virtio drivers in kernel/dev. Requests are synchronous: the
- * driver posts one descriptor chain and polls the used ring for it. */
+ * driver posts one descriptor chain and waits for the used ring to move,
+ * blocked until the device's interrupt or polling. */
 #ifndef DEV_VIRTIO_H
 #define DEV_VIRTIO_H
 
@@ -16,11 +17,19 @@
 #define VIRTQ_MAX_SIZE     256
 #define VIRTQ_MAX_SEGS     80
 
+#define VIRTIO_MAX_QUEUES 2
+
+struct virtq;
+
 struct virtio_dev {
 	struct pci_dev pci;
 	volatile uint8_t *common, *notify, *isr, *config;
 	uint32_t notify_mult;
 	uint64_t features; /* negotiated */
+	struct virtq *queues[VIRTIO_MAX_QUEUES];
+	unsigned nqueues;
+	bool irq; /* completions interrupt (else they are polled) */
+	uint64_t interrupts;
 };
 
 struct virtq_desc {
@@ -37,6 +46,8 @@ struct virtq {
 	volatile uint8_t *used;   /* flags, idx, ring[size] of {id, len} */
 	volatile uint16_t *notify;
 	struct mutex lock;
+	struct waitq waiters; /* the requester, waiting for an interrupt */
+	uint64_t timeout_ns;
 	uint64_t requests;
 	bool broken; /* a request timed out: the device may still own it */
 };
@@ -58,6 +69,13 @@ int virtq_init(struct virtio_dev *v, unsigned index, struct virtq *q);
 
 /* Sets DRIVER_OK: the device may start. */
 void virtio_start(struct virtio_dev *v);
+
+/* Switches completions from polling to the device's PCI interrupt line
+ * if it has one and toy.virtio=poll is not on the command line, then
+ * checks with probe(arg), a harmless request, that the interrupt arrives;
+ * if it does not, the device stays polled. Call after virtio_start.
+ * Returns true when interrupts are in use. */
+bool virtio_choose_irq(struct virtio_dev *v, int (*probe)(void *arg), void *arg);
 
 /* Posts bufs as one chain, notifies, waits for completion. Returns the
  * number of bytes the device wrote, or TOY_ERR_IO (timeout), TOY_ERR_RANGE

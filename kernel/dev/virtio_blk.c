@@ -84,9 +84,21 @@ struct blkdev *blk_get(unsigned n)
 	return n < ndisks ? disks[n] : NULL;
 }
 
+uint64_t blk_interrupts(const struct blkdev *d)
+{
+	return d->vdev.interrupts;
+}
+
 uint64_t blk_sectors(const struct blkdev *d)
 {
 	return d->sectors;
+}
+
+/* Reads the first sector: the request that shows interrupts work. */
+static int probe_read(void *arg)
+{
+	uint8_t sector[512];
+	return request(arg, T_IN, 0, sector, sizeof(sector));
 }
 
 void virtio_blk_probe(const struct pci_dev *p)
@@ -105,8 +117,9 @@ void virtio_blk_probe(const struct pci_dev *p)
 	}
 	d->sectors = mmio_read32(d->vdev.config) | (uint64_t)mmio_read32(d->vdev.config + 4) << 32;
 	virtio_start(&d->vdev);
-	klog(LOG_INFO, "virtio-blk %02x:%02x: disk %u, %llu MiB", p->bus, p->dev, ndisks,
-	     (unsigned long long)(d->sectors / 2048));
+	bool irq = virtio_choose_irq(&d->vdev, probe_read, d);
+	klog(LOG_INFO, "virtio-blk %02x:%02x: disk %u, %llu MiB, %s", p->bus, p->dev, ndisks,
+	     (unsigned long long)(d->sectors / 2048), irq ? "interrupts" : "polled");
 	disks[ndisks++] = d;
 	return;
 fail:

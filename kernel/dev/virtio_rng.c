@@ -32,6 +32,13 @@ int rng_read(void *buf, size_t n)
 	return n ? TOY_ERR_IO : 0;
 }
 
+static int probe_read(void *arg)
+{
+	uint8_t buf[16];
+	(void)arg;
+	return rng_read(buf, sizeof(buf));
+}
+
 void virtio_rng_probe(const struct pci_dev *p)
 {
 	if (rng_ok)
@@ -45,6 +52,8 @@ void virtio_rng_probe(const struct pci_dev *p)
 	}
 	virtio_start(&rng_dev);
 	rng_ok = true;
+	bool irq = virtio_choose_irq(&rng_dev, probe_read, NULL);
 	random_add_source(rng_read);
-	klog(LOG_INFO, "virtio-rng %02x:%02x: entropy source", p->bus, p->dev);
+	klog(LOG_INFO, "virtio-rng %02x:%02x: entropy source, %s", p->bus, p->dev,
+	     irq ? "interrupts" : "polled");
 }

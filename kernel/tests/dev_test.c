@@ -16,6 +16,22 @@ KTEST(virtio_discovery)
 	return 0;
 }
 
+/* Completions interrupt unless toy.virtio=poll asked for polling. */
+KTEST(virtio_blk_interrupts)
+{
+	struct blkdev *d = blk_get(0);
+	char arg[8];
+	uint8_t sector[512];
+	KCHECK(d);
+	uint64_t before = blk_interrupts(d);
+	KCHECK(blk_read(d, 0, 1, sector) == 0);
+	if (cmdline_get("toy.virtio", arg, sizeof(arg)))
+		KCHECK(blk_interrupts(d) == before);
+	else
+		KCHECK(blk_interrupts(d) > before);
+	return 0;
+}
+
 KTEST(virtio_rng)
 {
 	uint8_t a[64] = {0}, b[64] = {0}, zero[64] = {0};

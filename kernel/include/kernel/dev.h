@@ -3,7 +3,8 @@
  * dev_init scans PCI and starts a driver for every device it knows
  * (virtio-blk, virtio-rng). Block devices are numbered in discovery
  * order. Block I/O is synchronous and may be called from any thread (one
- * request at a time per disk; callers queue on a mutex). */
+ * request at a time per disk; callers queue on a mutex and sleep until the
+ * completion interrupt). */
 #ifndef KERNEL_DEV_H
 #define KERNEL_DEV_H
 
@@ -24,6 +25,9 @@ uint64_t blk_sectors(const struct blkdev *d);
 int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf);
 int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf);
 int blk_flush(struct blkdev *d);
+
+/* Completion interrupts the disk has raised (0 when it is polled). */
+uint64_t blk_interrupts(const struct blkdev *d);
 
 /* Fills buf from the first virtio-rng device. TOY_ERR_NOTFOUND if none. */
 int rng_read(void *buf, size_t n);

@@ -3,7 +3,8 @@
  * One CPU, preemptive round robin: the timer interrupt switches to the next
  * ready thread every tick. Threads block on a waitq (join, mutexes) or sleep
  * until a time. None of these may be called from an interrupt handler
- * except thread_preempt, which the timer tick calls. */
+ * except thread_preempt, which the timer tick calls, and waitq_wake_all,
+ * which device interrupt handlers call. */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
@@ -49,7 +50,11 @@ uint64_t sched_switches(void);
 
 /* Blocks the current thread on q; call with interrupts disabled. */
 void waitq_block(struct waitq *q);
-/* Makes every thread on q ready; returns how many. */
+/* Like waitq_block, but gives up at arch_time_ns() == deadline_ns. Returns
+ * true if woken by waitq_wake_all, false on timeout. Interrupts disabled. */
+bool waitq_block_until(struct waitq *q, uint64_t deadline_ns);
+/* Makes every thread on q ready; returns how many. May be called from an
+ * interrupt handler. */
 unsigned waitq_wake_all(struct waitq *q);
 
 void mutex_lock(struct mutex *m);
