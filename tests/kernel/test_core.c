@@ -154,6 +154,39 @@ static void test_heap_leak_free(void **state)
 	assert_int_equal(heap_in_use(), before);
 }
 
+static struct waitq timed_q;
+
+static int timed_waiter(void *arg)
+{
+	uint64_t ms = (uint64_t)(uintptr_t)arg;
+	bool on = arch_irq_save();
+	bool woken = waitq_block_until(&timed_q, arch_time_ns() + ms * 1000000ull);
+	arch_irq_restore(on);
+	return woken;
+}
+
+/* A timed wait ends by a wake-up or by its deadline, and either way leaves
+ * neither the waitq nor the sleep list holding the thread. */
+static void test_waitq_timeout(void **state)
+{
+	(void)state;
+	uint64_t t0 = arch_time_ns();
+	struct thread *t = thread_create("timeout", timed_waiter, (void *)20);
+	assert_non_null(t);
+	assert_int_equal(thread_join(t), 0);
+	assert_true(arch_time_ns() - t0 >= 20000000ull);
+	assert_null(timed_q.head);
+
+	t0 = arch_time_ns();
+	t = thread_create("woken", timed_waiter, (void *)5000);
+	assert_non_null(t);
+	thread_sleep_ns(10000000ull);
+	assert_int_equal(waitq_wake_all(&timed_q), 1);
+	assert_int_equal(thread_join(t), 1);
+	assert_true(arch_time_ns() - t0 < 2000000000ull);
+	thread_sleep_ns(1000000ull); /* the old deadline must not wake anything */
+}
+
 /* The kernel's store code on a file disk: format, then three boots that
  * must count 1, 2, 3 with growing generations. */
 static void test_store_boot_counter(void **state)
@@ -205,6 +238,7 @@ int main(void)
 	    cmocka_unit_test(test_random),
 	    cmocka_unit_test(test_sleep_order),
 	    cmocka_unit_test(test_heap_leak_free),
+	    cmocka_unit_test(test_waitq_timeout),
 	    cmocka_unit_test(test_store_boot_counter),
 	    cmocka_unit_test(test_store_not_a_store),
 	};
