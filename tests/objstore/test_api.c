@@ -848,6 +848,128 @@ static void test_nospc(void **state)
 	check_clean(f);
 }
 
+static void test_unmount_aborts_txn(void **state)
+{
+	struct fx *f = *state;
+	toy_id a = idn(1), b = idn(2);
+	struct os_stat st;
+	put(f, a, 0, 100, 1);
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_create(f->s, &b, 0), 0);
+	assert_int_equal(os_write(f->s, &a, 0, "zzzz", 4), 0);
+	assert_int_equal(os_unmount(f->s), 0);
+	f->s = NULL;
+	assert_int_equal(os_mount(&f->env, 0, &f->s), 0);
+	assert_int_equal(os_stat(f->s, &b, &st), TOY_ERR_NOTFOUND);
+	expect(f, a, 0, 100, 1);
+	check_clean(f);
+}
+
+static void test_empty_commit(void **state)
+{
+	struct fx *f = *state;
+	uint64_t g0, g1;
+	put(f, idn(1), 0, 10, 1);
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_commit(f->s, &g0), 0);
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_commit(f->s, &g1), 0);
+	assert_true(g1 >= g0);
+	remount(f);
+	expect(f, idn(1), 0, 10, 1);
+	check_clean(f);
+}
+
+static void test_delete_then_use(void **state)
+{
+	struct fx *f = *state;
+	toy_id a = idn(1);
+	struct os_stat st;
+	uint8_t h[16];
+	put(f, a, 0, PG, 1);
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_delete(f->s, &a), 0);
+	assert_int_equal(os_write(f->s, &a, 0, "x", 1), TOY_ERR_NOTFOUND);
+	assert_int_equal(os_set_size(f->s, &a, 1), TOY_ERR_NOTFOUND);
+	assert_int_equal(os_page_hash(f->s, &a, 0, h), TOY_ERR_NOTFOUND);
+	os_abort(f->s);
+	assert_int_equal(os_stat(f->s, &a, &st), 0);
+	expect(f, a, 0, PG, 1);
+}
+
+static void test_page_hash_in_txn(void **state)
+{
+	struct fx *f = *state;
+	toy_id a = idn(1);
+	uint8_t page[PG], h[16], want[16];
+	put(f, a, 0, PG, 1);
+	fill(page, PG, 2);
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_write(f->s, &a, 0, page, PG), 0);
+	XXH128_hash_t x = XXH3_128bits(page, PG);
+	memcpy(want, &x.low64, 8);
+	memcpy(want + 8, &x.high64, 8);
+	assert_int_equal(os_page_hash(f->s, &a, 0, h), 0);
+	assert_memory_equal(h, want, 16);
+	os_abort(f->s);
+	fill(page, PG, 1);
+	x = XXH3_128bits(page, PG);
+	memcpy(want, &x.low64, 8);
+	memcpy(want + 8, &x.high64, 8);
+	assert_int_equal(os_page_hash(f->s, &a, 0, h), 0);
+	assert_memory_equal(h, want, 16);
+}
+
+static void test_big_index(void **state)
+{
+	struct fx *f = *state;
+	/* An index checkpoint of many chunks and more than one segment. */
+	for (uint64_t t = 0; t < 6; t++) {
+		assert_int_equal(os_begin(f->s), 0);
+		for (uint64_t i = 0; i < 500; i++) {
+			toy_id id = idn(t * 500 + i + 1);
+			assert_int_equal(os_create(f->s, &id, (uint32_t)i), 0);
+		}
+		assert_int_equal(os_commit(f->s, NULL), 0);
+	}
+	assert_int_equal(os_checkpoint(f->s), 0);
+	remount(f);
+	struct os_info info;
+	os_info(f->s, &info);
+	assert_int_equal(info.nobjects, 3000);
+	int n = 0;
+	assert_int_equal(os_iterate(f->s, count_cb, &n), 0);
+	assert_int_equal(n, 3000);
+	struct os_stat st;
+	toy_id last = idn(3000);
+	assert_int_equal(os_stat(f->s, &last, &st), 0);
+	assert_int_equal(st.kind, 499);
+	check_clean(f);
+}
+
+static void test_grown_device(void **state)
+{
+	struct fx *f = *state;
+	/* A store formatted on a smaller device still mounts on a bigger one. */
+	put(f, idn(1), 0, 10, 1);
+	assert_int_equal(os_unmount(f->s), 0);
+	f->s = NULL;
+	struct memdev big;
+	struct os_env env;
+	os_store *s;
+	assert_int_equal(memdev_init(&big, f->md.nblocks + 100), 0);
+	memcpy(big.data, f->md.data, f->md.nblocks * OS_BLOCK_SIZE);
+	memdev_env(&big, &env);
+	assert_int_equal(os_mount(&env, 0, &s), 0);
+	uint8_t buf[10], want[10];
+	toy_id id = idn(1);
+	fill(want, 10, 1);
+	assert_int_equal(os_read(s, &id, 0, buf, 10), 10);
+	assert_memory_equal(buf, want, 10);
+	assert_int_equal(os_unmount(s), 0);
+	memdev_free(&big);
+}
+
 /* Known library bugs (see the test report) are skipped unless
  * TOY_KNOWN_BUGS=1, so CI stays green while they stay visible. */
 static void known_bug(void)
@@ -1010,6 +1132,12 @@ int main(void)
 	    T(test_log_wraps),
 	    T(test_nospc),
 	    T(test_check_detects_damage),
+	    T(test_unmount_aborts_txn),
+	    T(test_empty_commit),
+	    T(test_delete_then_use),
+	    T(test_page_hash_in_txn),
+	    T(test_big_index),
+	    T(test_grown_device),
 	    T(test_clean_settles),
 	    cmocka_unit_test(test_full_store_no_latch),
 	    cmocka_unit_test(test_full_store_frees_space),

@@ -282,6 +282,25 @@ static void verify_in_place(struct fctx *c, const struct scenario *sc, uint64_t 
 		fail_at("in place after NOMEM", sc, FAULT_ALLOC, n, why);
 }
 
+/* A commit whose writes failed latches: every later write fails too, even
+ * with a healthy device, until the store is remounted. */
+static void verify_latched(struct fctx *c, const struct scenario *sc, int kind, uint64_t n)
+{
+	toy_id id = wl_id(13);
+	int rc = os_begin(c->s);
+	if (rc == 0) {
+		rc = os_create(c->s, &id, 0);
+		if (rc == 0)
+			rc = os_commit(c->s, NULL);
+		else
+			os_abort(c->s);
+	}
+	if (rc != TOY_ERR_FAILED)
+		fail_at("latch", sc, kind, n, "a commit after FAILED did not fail");
+	if (os_checkpoint(c->s) != TOY_ERR_FAILED || os_clean(c->s, NULL) != TOY_ERR_FAILED)
+		fail_at("latch", sc, kind, n, "checkpoint or clean after FAILED did not fail");
+}
+
 /* Remounts the device without faults; the state must be pre (or post). */
 static void verify_remount(struct fctx *c, const struct scenario *sc, int kind, uint64_t n, int rc)
 {
@@ -344,6 +363,8 @@ static bool run_once(const struct scenario *sc, int kind, uint64_t n)
 		fail_at("wrong error", sc, kind, n, toy_strerror(rc));
 	if (rc != 0 && is_alloc(kind))
 		verify_in_place(c, sc, n);
+	if (rc == TOY_ERR_FAILED && c->s != NULL)
+		verify_latched(c, sc, kind, n);
 	if (c->s != NULL)
 		os_unmount(c->s); /* may fail after an I/O fault: it still frees */
 	if (c->fe.live != 0) {
