@@ -42,6 +42,13 @@ static int find_obj(os_store *s, const toy_id *id, struct os_obj **out)
 	return *out ? TOY_OK : TOY_ERR_NOTFOUND;
 }
 
+/* May a change to object id start? Finds the object if so. */
+static int prepare_change(os_store *s, const toy_id *id, struct os_obj **out)
+{
+	int rc = check_writable(s);
+	return rc != TOY_OK ? rc : find_obj(s, id, out);
+}
+
 int store_verify_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out)
 {
 	const uint8_t *mem = log_chunk_data(s, block);
@@ -130,6 +137,17 @@ static int append_meta(os_store *s, const struct os_obj *o, uint64_t size, uint3
 	return log_append(s, &rec, NULL, LOG_USER, NULL);
 }
 
+/* Logs and applies a new size and flags (a META record). */
+static int change_meta(os_store *s, struct os_obj *o, uint64_t size, uint32_t flags)
+{
+	int rc = txn_reserve_undo(s, 1 + (size < o->size ? o->pages.count : 0));
+	if (rc == TOY_OK)
+		rc = append_meta(s, o, size, o->kind, flags);
+	if (rc == TOY_OK)
+		rc = txn_set_meta(s, o, size, o->kind, flags);
+	return rc;
+}
+
 int os_begin(os_store *s)
 {
 	if (s->rdonly)
@@ -176,9 +194,7 @@ int os_create(os_store *s, toy_id *id, uint32_t kind)
 int os_write(os_store *s, const toy_id *id, uint64_t off, const void *buf, size_t len)
 {
 	struct os_obj *o;
-	int rc = check_writable(s);
-	if (rc == TOY_OK)
-		rc = find_obj(s, id, &o);
+	int rc = prepare_change(s, id, &o);
 	if (rc != TOY_OK)
 		return rc;
 	if (off > OS_MAX_SIZE || len > OS_MAX_SIZE - off)
@@ -206,9 +222,7 @@ int os_write(os_store *s, const toy_id *id, uint64_t off, const void *buf, size_
 int os_set_size(os_store *s, const toy_id *id, uint64_t size)
 {
 	struct os_obj *o;
-	int rc = check_writable(s);
-	if (rc == TOY_OK)
-		rc = find_obj(s, id, &o);
+	int rc = prepare_change(s, id, &o);
 	if (rc != TOY_OK)
 		return rc;
 	if (size > OS_MAX_SIZE)
@@ -219,11 +233,7 @@ int os_set_size(os_store *s, const toy_id *id, uint64_t size)
 	if (cut)
 		rc = read_page(s, o, cut_page, s->scratch);
 	if (rc == TOY_OK)
-		rc = txn_reserve_undo(s, 1 + o->pages.count);
-	if (rc == TOY_OK)
-		rc = append_meta(s, o, size, o->kind, o->flags);
-	if (rc == TOY_OK)
-		rc = txn_set_meta(s, o, size, o->kind, o->flags);
+		rc = change_meta(s, o, size, o->flags);
 	if (rc == TOY_OK && cut) {
 		memset(s->scratch + size % OS_PAGE_SIZE, 0, OS_PAGE_SIZE - size % OS_PAGE_SIZE);
 		rc = put_page(s, o, cut_page, s->scratch, size, LOG_USER);
@@ -234,25 +244,16 @@ int os_set_size(os_store *s, const toy_id *id, uint64_t size)
 int os_set_flags(os_store *s, const toy_id *id, uint32_t flags)
 {
 	struct os_obj *o;
-	int rc = check_writable(s);
-	if (rc == TOY_OK)
-		rc = find_obj(s, id, &o);
+	int rc = prepare_change(s, id, &o);
 	if (rc != TOY_OK)
 		return rc;
-	rc = txn_reserve_undo(s, 1);
-	if (rc == TOY_OK)
-		rc = append_meta(s, o, o->size, o->kind, flags);
-	if (rc == TOY_OK)
-		rc = txn_set_meta(s, o, o->size, o->kind, flags);
-	return poison(s, rc);
+	return poison(s, change_meta(s, o, o->size, flags));
 }
 
 int os_delete(os_store *s, const toy_id *id)
 {
 	struct os_obj *o;
-	int rc = check_writable(s);
-	if (rc == TOY_OK)
-		rc = find_obj(s, id, &o);
+	int rc = prepare_change(s, id, &o);
 	if (rc != TOY_OK)
 		return rc;
 	rc = txn_reserve_undo(s, 1);
