@@ -139,7 +139,6 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 		return 6;
 	switch (op) {
 	case OP_UNREACHABLE:
-	case OP_FUEL:
 	case OP_RETURN: return 1;
 	case OP_JMP:
 	case OP_MEMORY_SIZE:
@@ -160,7 +159,6 @@ static uint32_t op_len(const uint32_t *code, uint32_t ncode, uint32_t at)
 	case OP_CONST64:
 	case OP_TABLE_GET:
 	case OP_TABLE_SET:
-	case OP_I32_ADD_IMM:
 	case OP_BR_IF_LT_S:
 	case OP_BR_IF_LT_U:
 	case OP_BR_IF_NE:

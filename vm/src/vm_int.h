@@ -221,7 +221,6 @@ enum {
 	OP_JMP = 0x04,      /* target */
 	OP_BR_IF = 0x05,    /* cond target */
 	OP_BR_IFZ = 0x06,   /* cond target */
-	OP_FUEL = 0x07,     /* (unused: backward branches spend fuel) */
 	OP_BR_TABLE = 0x08, /* idx n target*(n+1) */
 	OP_RETURN = 0x09,
 	OP_CALL = 0x10,          /* funcidx base */
@@ -234,7 +233,6 @@ enum {
 	OP_MEMORY_SIZE = 0x3f,   /* dst */
 	OP_MEMORY_GROW = 0x40,   /* dst n */
 	OP_REF_FUNC = 0xd2,      /* dst funcidx */
-	OP_I32_ADD_IMM = 0x0a,   /* dst a imm */
 	OP_BR_IF_LT_S = 0x0b,    /* a b target: compare i32s and branch */
 	OP_BR_IF_LT_U = 0x0c,
 	OP_BR_IF_NE = 0x0d,
