@@ -62,8 +62,10 @@ static bool is_tight(uint64_t seed)
 	return tight_seeds && seed % 3 == 0;
 }
 
-/* Freshly formatted images: NSEGS segments, and fewer for tight seeds. */
-static struct memdev base, base_small;
+/* Freshly formatted images: NSEGS segments; fewer for tight seeds; for
+ * every fourth seed, half as many segments four times as long (chunks then
+ * hold more records than a small segment has blocks). */
+static struct memdev base, base_small, base_wide;
 
 static struct {
 	uint64_t landed, lost, pre, torn, dropped, written, cleaned, nospc, double_crashes;
@@ -76,11 +78,11 @@ static void fail_run(struct run *r, const char *what)
 		 (unsigned long long)r->crash_at, what, r->why);
 }
 
-static void format_image(struct memdev *m, uint64_t nsegs)
+static void format_image(struct memdev *m, uint32_t seg_blocks, uint64_t nsegs)
 {
 	struct os_env env;
-	struct os_format_opts opts = {SEG_BLOCKS};
-	assert_int_equal(memdev_init(m, 2 + SEG_BLOCKS * nsegs), 0);
+	struct os_format_opts opts = {seg_blocks};
+	assert_int_equal(memdev_init(m, 2 + seg_blocks * nsegs), 0);
 	memdev_env(m, &env);
 	assert_int_equal(os_format(&env, &opts), 0);
 }
@@ -404,7 +406,9 @@ static uint64_t run_one(uint64_t seed, uint64_t crash_at, unsigned steps, bool c
 	model_init(&r->committed);
 	model_init(&r->inflight);
 	trng_seed(&rng, seed);
-	const struct memdev *img = is_tight(seed) ? &base_small : &base;
+	const struct memdev *img = is_tight(seed)  ? &base_small
+				   : seed % 4 == 1 ? &base_wide
+						   : &base;
 	assert_int_equal(memdev_from_image(&r->disk, img->data, img->nblocks * OS_BLOCK_SIZE), 0);
 	assert_int_equal(crashdev_init(&r->cd, &r->disk, seed * 7919 + crash_at), 0);
 	memdev_env(&r->disk, &r->env);
@@ -470,8 +474,9 @@ static void test_crash_points(void **state)
 	trace = test_env_u64("TOY_CRASH_TRACE", 0) != 0;
 	tight_seeds = test_env_u64("TOY_KNOWN_BUGS", 0) != 0;
 	bool no_crash = test_env_u64("TOY_CRASH_NONE", 0) != 0;
-	format_image(&base, NSEGS);
-	format_image(&base_small, NSEGS_SMALL);
+	format_image(&base, SEG_BLOCKS, NSEGS);
+	format_image(&base_small, SEG_BLOCKS, NSEGS_SMALL);
+	format_image(&base_wide, 4 * SEG_BLOCKS, NSEGS / 2);
 	while (points < want) {
 		uint64_t w = run_one(seed, 0, steps, true);
 		for (uint64_t n = 1; n <= w && !no_crash; n++)
@@ -482,6 +487,7 @@ static void test_crash_points(void **state)
 	}
 	memdev_free(&base);
 	memdev_free(&base_small);
+	memdev_free(&base_wide);
 	printf("crash: %llu crash points over %llu seeds (%u steps each)\n",
 	       (unsigned long long)points, (unsigned long long)seeds, steps);
 	printf("crash: unflushed blocks at the crash: %llu landed, %llu dropped, %llu torn\n",
