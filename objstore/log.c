@@ -4,8 +4,12 @@
  * to 63 data blocks, ready to go to the device in one write). A chunk's place
  * is fixed when it opens, so a page's final block number is known as soon as
  * it is appended: the index points at it at once, and reads of blocks in the
- * open chunk are served from memory. A chunk is written when it is full, at
- * commit, and at the end of a checkpoint; only commit and checkpoint flush.
+ * open chunk are served from memory. A full chunk is sealed (its summary
+ * filled in and hashed into the chain) and stays in the write buffer with
+ * the chunks sealed before it, so the device sees writes of up to 1 MiB;
+ * the buffer goes out when it is full, when the log changes segment, and at
+ * commit, abort and the end of a checkpoint. Only commit and checkpoint
+ * flush.
  *
  * The log moves to a new segment only when the current one is full, and
  * only to the segment that an earlier summary named as next_seg, because
@@ -41,16 +45,43 @@ static int switch_segment(os_store *s, enum os_log_user who)
 	return TOY_OK;
 }
 
+void log_reset(os_store *s)
+{
+	s->wbase = s->head.block;
+}
+
+/* Writes the sealed chunks in the buffer (never while a chunk is open). */
+static int write_sealed(os_store *s)
+{
+	uint64_t n = s->head.block - s->wbase;
+	if (n == 0)
+		return TOY_OK;
+	cache_forget(s, s->wbase, (uint32_t)n);
+	int rc = s->env.dev.write(s->env.dev.ctx, s->wbase, (uint32_t)n, s->wbuf);
+	if (rc != TOY_OK)
+		return rc < 0 ? rc : TOY_ERR_IO;
+	s->wbase = s->head.block;
+	return TOY_OK;
+}
+
 static int chunk_open(os_store *s, enum os_log_user who)
 {
 	struct os_head *h = &s->head;
 	uint64_t seg_end = seg_first_block(s, h->seg) + s->sb.seg_blocks;
+	int rc = TOY_OK;
 	if (h->block >= seg_end) {
-		int rc = switch_segment(s, who);
+		rc = write_sealed(s);
+		if (rc == TOY_OK)
+			rc = switch_segment(s, who);
 		if (rc != TOY_OK)
 			return rc;
+		log_reset(s);
 		seg_end = h->block + s->sb.seg_blocks;
 	}
+	if (h->block - s->wbase + OS_CHUNK_BLOCKS > OS_WBUF_BLOCKS)
+		rc = write_sealed(s);
+	if (rc != TOY_OK)
+		return rc;
 	/* Name the next segment as early as possible: recovery can only
 	 * follow the log into a segment that a durable summary named. */
 	if (h->next_seg == OSF_NO_SEG)
@@ -58,6 +89,7 @@ static int chunk_open(os_store *s, enum os_log_user who)
 	struct os_chunk *c = &s->chunk;
 	c->open = true;
 	c->block = h->block;
+	c->buf = s->wbuf + (size_t)(h->block - s->wbase) * OSF_BLOCK_SIZE;
 	c->cap_data = (uint32_t)min64(OSF_CHUNK_MAX_DATA, seg_end - h->block - 1);
 	c->nrec = 0;
 	c->ndata = 0;
@@ -71,14 +103,40 @@ static bool chunk_full(const struct os_chunk *c, bool needs_data)
 	return c->nrec == OSF_SUM_MAX_RECS || (needs_data && c->ndata == c->cap_data);
 }
 
+/* Fills in the open chunk's summary and links it into the chain. */
+static void seal_chunk(os_store *s)
+{
+	struct os_chunk *c = &s->chunk;
+	struct osf_sum *sum = chunk_sum(c);
+	sum->magic = OSF_SUM_MAGIC;
+	memcpy(sum->nonce, s->sb.nonce, 16);
+	sum->seq = s->head.seq;
+	sum->prev_hash = s->head.prev_hash;
+	sum->nrec = c->nrec;
+	sum->ndata = c->ndata;
+	sum->next_seg = s->head.next_seg;
+	sum->epoch = (uint32_t)s->sb.epoch;
+	sum->checksum = 0;
+	sum->checksum = os_hash64(c->buf, OSF_BLOCK_SIZE);
+
+	s->head.prev_hash = log_summary_hash(c->buf);
+	s->segs[s->head.seg].last_seq = s->head.seq;
+	s->head.seq++;
+	s->head.block = c->block + 1 + c->ndata;
+	s->blocks_since_ckpt += 1 + c->ndata;
+	s->log_blocks += 1 + c->ndata;
+	if (s->txn.open)
+		s->txn.wrote_chunk = true;
+	c->open = false;
+}
+
 int log_open(os_store *s, enum os_log_user who, bool needs_data)
 {
 	struct os_chunk *c = &s->chunk;
 	int rc = c->open ? TOY_OK : chunk_open(s, who);
 	while (rc == TOY_OK && chunk_full(c, needs_data)) {
-		rc = log_write_chunk(s);
-		if (rc == TOY_OK)
-			rc = chunk_open(s, who);
+		seal_chunk(s);
+		rc = chunk_open(s, who);
 	}
 	return rc;
 }
@@ -111,35 +169,9 @@ uint64_t log_summary_hash(const void *summary_block)
 
 int log_write_chunk(os_store *s)
 {
-	struct os_chunk *c = &s->chunk;
-	if (!c->open)
-		return TOY_OK;
-	struct osf_sum *sum = chunk_sum(c);
-	sum->magic = OSF_SUM_MAGIC;
-	memcpy(sum->nonce, s->sb.nonce, 16);
-	sum->seq = s->head.seq;
-	sum->prev_hash = s->head.prev_hash;
-	sum->nrec = c->nrec;
-	sum->ndata = c->ndata;
-	sum->next_seg = s->head.next_seg;
-	sum->epoch = (uint32_t)s->sb.epoch;
-	sum->checksum = 0;
-	sum->checksum = os_hash64(c->buf, OSF_BLOCK_SIZE);
-
-	cache_forget(s, c->block, 1 + c->ndata);
-	int rc = s->env.dev.write(s->env.dev.ctx, c->block, 1 + c->ndata, c->buf);
-	if (rc != TOY_OK)
-		return rc < 0 ? rc : TOY_ERR_IO;
-	s->head.prev_hash = log_summary_hash(c->buf);
-	s->segs[s->head.seg].last_seq = s->head.seq;
-	s->head.seq++;
-	s->head.block = c->block + 1 + c->ndata;
-	s->blocks_since_ckpt += 1 + c->ndata;
-	s->log_blocks += 1 + c->ndata;
-	if (s->txn.open)
-		s->txn.wrote_chunk = true;
-	c->open = false;
-	return TOY_OK;
+	if (s->chunk.open)
+		seal_chunk(s);
+	return write_sealed(s);
 }
 
 void log_discard_chunk(os_store *s)
@@ -149,19 +181,22 @@ void log_discard_chunk(os_store *s)
 
 uint8_t *log_chunk_data(os_store *s, uint64_t block)
 {
+	/* Sealed chunks not yet written, and the open chunk, are contiguous
+	 * from wbase on. */
 	struct os_chunk *c = &s->chunk;
-	if (!c->open || block <= c->block || block > c->block + c->ndata)
+	uint64_t end = c->open ? c->block + 1 + c->ndata : s->head.block;
+	if (block < s->wbase || block >= end)
 		return NULL;
-	return c->buf + (size_t)(block - c->block) * OSF_BLOCK_SIZE;
+	return s->wbuf + (size_t)(block - s->wbase) * OSF_BLOCK_SIZE;
 }
 
 bool log_rewrite_page(os_store *s, uint64_t block, const void *data, const uint8_t hash[16],
 		      uint64_t size)
 {
 	struct os_chunk *c = &s->chunk;
-	uint8_t *dst = log_chunk_data(s, block);
-	if (!dst)
+	if (!c->open || block <= c->block || block > c->block + c->ndata)
 		return false;
+	uint8_t *dst = log_chunk_data(s, block);
 	uint16_t slot = (uint16_t)(block - c->block - 1);
 	struct osf_rec *recs = chunk_recs(c);
 	for (int i = (int)c->nrec - 1; i > c->last_meta; i--) {

@@ -39,7 +39,7 @@ static void store_free(os_store *s)
 {
 	store_free_state(s);
 	cache_free(s);
-	os_free(s, s->chunk.buf);
+	os_free(s, s->wbuf);
 	os_free(s, s->rbuf);
 	os_free(s, s->scratch);
 	s->env.free(s->env.mem_ctx, s);
@@ -52,10 +52,10 @@ static int store_new(const struct os_env *env, os_store **out)
 		return TOY_ERR_NOMEM;
 	memset(s, 0, sizeof(*s));
 	s->env = *env;
-	s->chunk.buf = os_alloc(s, (size_t)OS_CHUNK_BLOCKS * OSF_BLOCK_SIZE);
+	s->wbuf = os_alloc(s, (size_t)OS_WBUF_BLOCKS * OSF_BLOCK_SIZE);
 	s->rbuf = os_alloc(s, (size_t)OS_CHUNK_BLOCKS * OSF_BLOCK_SIZE);
 	s->scratch = os_alloc(s, OSF_BLOCK_SIZE);
-	if (!s->chunk.buf || !s->rbuf || !s->scratch) {
+	if (!s->wbuf || !s->rbuf || !s->scratch) {
 		store_free(s);
 		return TOY_ERR_NOMEM;
 	}
@@ -123,6 +123,7 @@ int os_format(const struct os_env *env, const struct os_format_opts *opts)
 	if (rc == TOY_OK) {
 		s->head = (struct os_head){
 		    .seg = 0, .block = s->sb.seg_start, .next_seg = 1, .seq = 1, .prev_hash = 0};
+		log_reset(s);
 		rc = ckpt_write(s);
 	}
 	store_free(s);
@@ -282,6 +283,7 @@ static int replay_log(os_store *s)
 	if (s->txn.open)
 		txn_rollback(s);
 	s->head = rp.clean;
+	log_reset(s);
 	return rc;
 }
 

@@ -18,7 +18,8 @@
 
 #define OS_MAX_SIZE     (1ull << 46) /* largest object, bytes */
 #define OS_CHUNK_BLOCKS (1u + OSF_CHUNK_MAX_DATA)
-#define OS_NO_BLOCK     0 /* block 0 is a superblock: never a page's home */
+#define OS_WBUF_BLOCKS  256u /* sealed chunks gather here for one big write */
+#define OS_NO_BLOCK     0    /* block 0 is a superblock: never a page's home */
 
 /* --- index (index.c) ---------------------------------------------------- */
 
@@ -112,7 +113,7 @@ struct os_chunk {
 	uint32_t cap_data; /* data blocks that fit here */
 	uint32_t nrec, ndata;
 	int last_meta; /* index of the last META/DELETE record, or -1 */
-	uint8_t *buf;  /* summary block, then data blocks */
+	uint8_t *buf;  /* summary block, then data blocks (inside wbuf) */
 };
 
 struct os_head {
@@ -130,7 +131,10 @@ enum os_log_user { LOG_USER, LOG_SYSTEM }; /* system may use the reserve */
 int log_open(os_store *s, enum os_log_user who, bool needs_data);
 int log_append(os_store *s, const struct osf_rec *rec, const void *data, enum os_log_user who,
 	       uint64_t *data_block);
+/* Seals the open chunk (if any) and writes every sealed chunk. */
 int log_write_chunk(os_store *s);
+/* The log head was set (format, mount): the write buffer starts there. */
+void log_reset(os_store *s);
 void log_discard_chunk(os_store *s);
 /* If block holds data of the open chunk, returns it; else NULL. */
 uint8_t *log_chunk_data(os_store *s, uint64_t block);
@@ -140,7 +144,7 @@ bool log_rewrite_page(os_store *s, uint64_t block, const void *data, const uint8
 		      uint64_t size);
 
 /* Reads and validates the chunk at block: seq and prev_hash must match,
- * checksums and data hashes must hold. Returns 0 (chunk in s->chunk.buf,
+ * checksums and data hashes must hold. Returns 0 (chunk in s->rbuf,
  * summary parsed into *sum), TOY_ERR_CORRUPT if it is not the next chunk,
  * or TOY_ERR_IO. */
 int log_read_chunk(os_store *s, uint64_t block, uint64_t seq, uint64_t prev, struct osf_sum *sum);
@@ -173,6 +177,8 @@ struct os_store {
 	struct os_txn txn;
 	struct os_chunk chunk;
 	struct os_head head;
+	uint8_t *wbuf;  /* OS_WBUF_BLOCKS: sealed chunks not yet written, then the open one */
+	uint64_t wbase; /* the block wbuf[0] goes to */
 	struct os_seg *segs;
 	uint64_t ckpt_blocks_est; /* size of the last checkpoint, blocks */
 	uint64_t blocks_since_ckpt;
