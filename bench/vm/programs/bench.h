@@ -5,8 +5,8 @@
  * even wasm-interp without WASI, can run it), it exports `bench()` =
  * work(default_n). Built natively or for wasm32-wasi with -DBENCH_MAIN, it is
  * a command printing work(n) for n from argv[1] (default default_n).
- * memset/memcpy are defined here for the bare build, where the compiler
- * may still call them.
+ * memset/memcpy are defined here for the bare build in case the compiler
+ * calls them (built with -mbulk-memory it uses memory.fill/memory.copy).
  */
 #ifndef BENCH_H
 #define BENCH_H

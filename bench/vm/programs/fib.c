@@ -11,4 +11,4 @@ static uint32_t work(uint32_t n)
 	return fib(n);
 }
 
-BENCH(32)
+BENCH(35)

@@ -71,4 +71,4 @@ static uint32_t work(uint32_t n)
 	return sum;
 }
 
-BENCH(200)
+BENCH(500)
