@@ -154,9 +154,40 @@ struct ost {
 	os_store *s;
 };
 
-static void ost_create(struct ost *o, const char *file, uint64_t size)
+static void pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("pwrite", strerror(errno));
+		done += (size_t)n;
+	}
+}
+
+/* Writes zeros over the whole image, as a disk has no holes: otherwise
+ * every fdatasync also journals the file system's block allocation, which
+ * LMDB, rewriting pages of an already allocated file, does not pay. */
+static void prefill(const char *file, uint64_t size)
+{
+	int fd = open(file, O_WRONLY);
+	if (fd < 0)
+		die(file, strerror(errno));
+	static uint8_t zeros[MIB];
+	for (uint64_t off = 0; off < size; off += MIB)
+		pwrite_full(fd, zeros, MIB, off);
+	if (fdatasync(fd) != 0)
+		die("fdatasync", strerror(errno));
+	close(fd);
+}
+
+static void ost_create(struct ost *o, const char *file, uint64_t size, bool allocated)
 {
 	check("create image", host_file_create(file, size));
+	if (allocated)
+		prefill(file, size);
 	check("open image", host_file_open(file, false, &o->file, &o->env));
 	check("os_format", os_format(&o->env, NULL));
 	check("os_mount", os_mount(&o->env, 0, &o->s));
@@ -388,7 +419,7 @@ static void random_phases(struct results *r)
 {
 	struct ost o;
 	struct ldb l;
-	ost_create(&o, path("random.img"), RAND_IMAGE);
+	ost_create(&o, path("random.img"), RAND_IMAGE, true);
 	ldb_open(&l, path("lmdb"));
 
 	printf("random phases: %u objects x %u KiB, random 4 KiB pages, %.0f s per side; "
@@ -430,19 +461,6 @@ static const uint8_t *seq_chunk(uint64_t off)
 	return p;
 }
 
-static void pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("pwrite", strerror(errno));
-		done += (size_t)n;
-	}
-}
-
 /* SEQ_BYTES in 1 MiB writes to a new file and fdatasync, at the end (what
  * dd conv=fdatasync measures) or, with every_commit, after each SEQ_COMMIT
  * bytes as the store does. Returns MB/s. */
@@ -470,7 +488,7 @@ static double ost_seq(const char *file, uint64_t commit_every)
 {
 	struct ost o;
 	toy_id id = {{0}};
-	ost_create(&o, file, 2 * SEQ_BYTES);
+	ost_create(&o, file, 2 * SEQ_BYTES, false);
 	double t0 = now();
 	check("os_begin", os_begin(o.s));
 	check("os_create", os_create(o.s, &id, 0));
@@ -591,7 +609,7 @@ static void mount_phase(struct results *r)
 {
 	struct ost o;
 	struct os_info info;
-	ost_create(&o, path("mount.img"), MOUNT_BYTES + MOUNT_BYTES / 2);
+	ost_create(&o, path("mount.img"), MOUNT_BYTES + MOUNT_BYTES / 2, false);
 	check("os_unmount", os_unmount(o.s));
 	double fill = mount_fill(&o);
 
