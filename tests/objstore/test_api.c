@@ -970,6 +970,53 @@ static void test_grown_device(void **state)
 	memdev_free(&big);
 }
 
+static void test_huge_sparse(void **state)
+{
+	struct fx *f = *state;
+	toy_id a = idn(1);
+	uint64_t tib = 1ull << 40;
+	struct os_stat st;
+	uint8_t buf[32];
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_create(f->s, &a, 0), 0);
+	assert_int_equal(os_set_size(f->s, &a, tib), 0);
+	assert_int_equal(os_write(f->s, &a, tib / 2, "mid", 3), 0);
+	assert_int_equal(os_commit(f->s, NULL), 0);
+	remount(f);
+	assert_int_equal(os_stat(f->s, &a, &st), 0);
+	assert_int_equal(st.size, tib);
+	assert_int_equal(st.npages, 1);
+	assert_int_equal(os_read(f->s, &a, tib - 10, buf, sizeof(buf)), 10);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(os_read(f->s, &a, tib / 2, buf, 3), 3);
+	assert_memory_equal(buf, "mid", 3);
+	assert_int_equal(os_begin(f->s), 0);
+	assert_int_equal(os_set_size(f->s, &a, tib / 2 + 1), 0);
+	assert_int_equal(os_commit(f->s, NULL), 0);
+	assert_int_equal(os_read(f->s, &a, tib / 2, buf, 3), 1);
+	assert_int_equal(buf[0], 'm');
+	check_clean(f);
+}
+
+static void test_nil_id(void **state)
+{
+	struct fx *f = *state;
+	toy_id nil;
+	struct os_stat st;
+	uint8_t b = 0;
+	memset(&nil, 0, sizeof(nil));
+	int rc = os_stat(f->s, &nil, &st);
+	assert_true(rc == TOY_ERR_NOTFOUND || rc == TOY_ERR_INVAL);
+	assert_int_equal(os_begin(f->s), 0);
+	rc = os_write(f->s, &nil, 0, &b, 1);
+	assert_true(rc == TOY_ERR_NOTFOUND || rc == TOY_ERR_INVAL);
+	rc = os_delete(f->s, &nil);
+	assert_true(rc == TOY_ERR_NOTFOUND || rc == TOY_ERR_INVAL);
+	assert_int_equal(os_commit(f->s, NULL), 0);
+	check_clean(f);
+}
+
 /* Known library bugs (see the test report) are skipped unless
  * TOY_KNOWN_BUGS=1, so CI stays green while they stay visible. */
 static void known_bug(void)
@@ -1137,6 +1184,8 @@ int main(void)
 	    T(test_page_hash_in_txn),
 	    T(test_big_index),
 	    T(test_grown_device),
+	    T(test_huge_sparse),
+	    T(test_nil_id),
 	    T(test_clean_settles),
 	    cmocka_unit_test(test_full_store_no_latch),
 	    cmocka_unit_test(test_full_store_frees_space),

@@ -10,7 +10,7 @@
  * exactly the last committed state, or, if a commit was in flight, exactly
  * the state that commit would have made; and it must take new commits.
  *
- * Env: TOY_CRASH_POINTS (minimum crash points, default 6000),
+ * Env: TOY_CRASH_POINTS (minimum crash points, default 10000),
  * TOY_CRASH_TXNS (workload steps per seed, default 80), TOY_CRASH_SEED
  * (first seed), TOY_CRASH_NONE=1 (only the crash-free runs), TOY_CRASH_TRACE=1
  * (print every step), TOY_KNOWN_BUGS=1 (add near-full seeds, see below). */
@@ -393,6 +393,25 @@ static void trace_step(struct run *r, unsigned i, int rc)
 	       (unsigned long long)info.nobjects);
 }
 
+/* Copies img into a disk buffer kept for all runs (a fresh one per run is
+ * slow under ASan). */
+static void load_disk(struct memdev *disk, const struct memdev *img)
+{
+	static uint8_t *work;
+	static size_t cap;
+	size_t bytes = img->nblocks * OS_BLOCK_SIZE;
+	if (bytes > cap) {
+		free(work);
+		work = malloc(bytes);
+		cap = bytes;
+	}
+	assert_non_null(work);
+	memcpy(work, img->data, bytes);
+	memset(disk, 0, sizeof(*disk));
+	disk->data = work;
+	disk->nblocks = img->nblocks;
+}
+
 /* Runs seed's workload, crashing at crash_at (0: never). Returns the number
  * of device writes and flushes the workload made. */
 static uint64_t run_one(uint64_t seed, uint64_t crash_at, unsigned steps, bool check_each)
@@ -409,7 +428,7 @@ static uint64_t run_one(uint64_t seed, uint64_t crash_at, unsigned steps, bool c
 	const struct memdev *img = is_tight(seed)  ? &base_small
 				   : seed % 4 == 1 ? &base_wide
 						   : &base;
-	assert_int_equal(memdev_from_image(&r->disk, img->data, img->nblocks * OS_BLOCK_SIZE), 0);
+	load_disk(&r->disk, img);
 	assert_int_equal(crashdev_init(&r->cd, &r->disk, seed * 7919 + crash_at), 0);
 	memdev_env(&r->disk, &r->env);
 	crashdev_dev(&r->cd, &r->env.dev);
@@ -457,7 +476,6 @@ static uint64_t run_one(uint64_t seed, uint64_t crash_at, unsigned steps, bool c
 		os_unmount(r->s);
 	assert_int_equal(r->disk.oob, 0);
 	crashdev_free(&r->cd);
-	memdev_free(&r->disk);
 	model_free(&r->committed);
 	model_free(&r->inflight);
 	free(r);
@@ -467,7 +485,7 @@ static uint64_t run_one(uint64_t seed, uint64_t crash_at, unsigned steps, bool c
 static void test_crash_points(void **state)
 {
 	(void)state;
-	uint64_t want = test_env_u64("TOY_CRASH_POINTS", 6000);
+	uint64_t want = test_env_u64("TOY_CRASH_POINTS", 10000);
 	unsigned steps = (unsigned)test_env_u64("TOY_CRASH_TXNS", 80);
 	uint64_t seed = test_env_u64("TOY_CRASH_SEED", 1);
 	uint64_t points = 0, seeds = 0;

@@ -9,7 +9,7 @@
  * remount it must equal LMDB's last commit, or, when the crash hit
  * os_commit, LMDB's still-open transaction (which is then committed).
  *
- * Env: TOY_LMDB_SEEDS (default 20), TOY_LMDB_STEPS (steps per seed,
+ * Env: TOY_LMDB_SEEDS (default 50), TOY_LMDB_STEPS (steps per seed,
  * default 1000), TOY_LMDB_SEED (first seed), TOY_LMDB_TRACE=1 (print ops
  * and, at each crash, the log on the image). Seed 222 always runs too. */
 #include <setjmp.h>
@@ -456,7 +456,7 @@ static void run_seed(uint64_t seed, unsigned steps, uint64_t *commits, uint64_t 
 static void test_lmdb_differential(void **state)
 {
 	(void)state;
-	uint64_t seeds = test_env_u64("TOY_LMDB_SEEDS", 20);
+	uint64_t seeds = test_env_u64("TOY_LMDB_SEEDS", 50);
 	unsigned steps = (unsigned)test_env_u64("TOY_LMDB_STEPS", 1000);
 	uint64_t commits = 0, crashes = 0, pages = 0;
 	uint64_t first = test_env_u64("TOY_LMDB_SEED", 1);
