@@ -284,7 +284,12 @@ static int command(struct script *sc, const struct json *cmd, char *why, size_t 
 		rc = load(sc, json_str(cmd, "filename"), &m, why, len);
 		if (!rc)
 			snprintf(why, len, "module loaded");
-		return rc == TOY_ERR_MALFORMED || rc == TOY_ERR_INVALID;
+		else if (rc == TOY_ERR_MALFORMED && type[7] == 'i')
+			snprintf(why + strlen(why), len - strlen(why), " (malformed, not invalid)");
+		else if (rc == TOY_ERR_INVALID && type[7] == 'm')
+			snprintf(why + strlen(why), len - strlen(why), " (invalid, not malformed)");
+		/* the error class must be the one asserted */
+		return rc == (type[7] == 'm' ? TOY_ERR_MALFORMED : TOY_ERR_INVALID);
 	}
 	if (!strcmp(type, "assert_unlinkable")) {
 		rc = instantiate(sc, cmd, why, len);

@@ -70,7 +70,7 @@ static const uint8_t valtypes[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_FUNCREF, V
 
 static void fail(struct cc *c, int err, const char *msg)
 {
-	if (!c->err) {
+	if (!c->err && !c->r.err) {
 		c->err = err;
 		c->msg = msg;
 	}
@@ -1062,7 +1062,7 @@ static bool data_idx(struct cc *c, uint32_t *d)
 	*d = rd_u32(&c->r);
 	if (bad(c))
 		return false;
-	if (!c->m->has_datacount) {
+	if (!c->m->has_datacount && c->m->has_datasec) {
 		fail(c, TOY_ERR_MALFORMED, "data count section required");
 		return false;
 	}

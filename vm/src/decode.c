@@ -105,7 +105,7 @@ nomem:
 
 static void invalid(struct dec *d, const char *msg)
 {
-	if (!d->err) {
+	if (!d->err && !d->r.err) {
 		d->err = TOY_ERR_INVALID;
 		d->msg = msg;
 	}
@@ -280,7 +280,13 @@ static void rd_cexpr(struct dec *d, struct vm_cexpr *e, uint8_t want, uint32_t n
 		m->refs[e->v] = 1;
 		break;
 	case 0x0b: return invalid(d, "type mismatch");
-	default: return invalid(d, "constant expression required");
+	default:
+		/* a known instruction is invalid here; an unknown byte is malformed */
+		if ((e->op >= 0x06 && e->op <= 0x0a) || (e->op >= 0x12 && e->op <= 0x19) ||
+		    (e->op >= 0x1d && e->op <= 0x1f) || e->op == 0x27 ||
+		    (e->op >= 0xc5 && e->op <= 0xcf) || (e->op > 0xd2 && e->op != 0xfc))
+			return rd_fail(r, "illegal opcode");
+		return invalid(d, "constant expression required");
 	}
 	if (failed(d))
 		return;
@@ -414,7 +420,7 @@ static void sec_memory(struct dec *d)
 static void sec_global(struct dec *d)
 {
 	struct vm_module *m = d->m;
-	uint32_t n = rd_count(d, 4);
+	uint32_t n = rd_count(d, 3); /* type, mutability, end */
 	size_t total = (size_t)m->nglobals + n;
 	m->globals = grow_array(d, m->globals, m->nglobals, total, sizeof(*m->globals));
 	m->ginit = mod_alloc(d, total * sizeof(*m->ginit));
@@ -641,6 +647,11 @@ static int finish(struct dec *d, char *msg, size_t msglen)
 		m->refs = mod_alloc(d, m->nfuncs + 1);
 	for (uint32_t i = 0; i < m->nfuncs - m->nfimports && !failed(d); i++) {
 		int rc = vm_compile(m, i, msg, msglen);
+		const char *why;
+		if (rc == TOY_ERR_INVALID && vm_skim_bodies(m, &why)) {
+			vm_fmt(msg, msglen, why, NULL);
+			return TOY_ERR_MALFORMED; /* decoding errors come first */
+		}
 		if (rc)
 			return rc;
 	}

@@ -291,6 +291,8 @@ static inline uint32_t rd_u32(struct rd *r)
 
 void *vm_alloc0(const struct vm_alloc *a, size_t n);
 int vm_compile(struct vm_module *m, uint32_t fi, char *msg, size_t msglen);
+/* TOY_ERR_MALFORMED (and *msg) if some function body is malformed. */
+int vm_skim_bodies(const struct vm_module *m, const char **msg);
 int vm_interp(struct vm_thread *t, uint64_t fuel);
 bool vm_types_equal(const struct vm_functype *a, const struct vm_functype *b);
 int vm_instance_new(struct vm_store *s, const struct vm_module *m, vm_resolve_fn resolve,
