@@ -130,6 +130,12 @@ static void test_decoder_body(void **st)
 	assert_int_equal(load_spec(SPEC(none, none, bad_op)), TOY_ERR_MALFORMED);
 	assert_int_equal(load_spec(SPEC(none, none, mem_size_flag, .mem_min = 1)),
 			 TOY_ERR_MALFORMED);
+	/* invalid first (i32.add on an empty stack), malformed later: the spec
+	 * decodes before it validates, so the module is malformed */
+	const uint8_t both[] = {0x6a, 0xff, 0x0b};
+	const uint8_t only_invalid[] = {0x6a, 0x1a, 0x0b};
+	assert_int_equal(load_spec(SPEC(none, none, both)), TOY_ERR_MALFORMED);
+	assert_int_equal(load_spec(SPEC(none, none, only_invalid)), TOY_ERR_INVALID);
 }
 
 /* --- validator ------------------------------------------------------------- */
