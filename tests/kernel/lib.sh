@@ -1,17 +1,27 @@
 # lib.sh — shared by the QEMU boot tests in tests/kernel (sourced, not run).
 #
-# boot LOG SECONDS RUN-ARGS... boots the built x86_64 kernel through
-# arch/x86_64/run with the serial console in LOG and returns QEMU's exit
+# The scripts take the architecture as their first argument (x86_64, the
+# default, or aarch64). boot LOG SECONDS RUN-ARGS... boots the built kernel
+# through arch/$ARCH/run (on aarch64 with QEMU's -kernel unless
+# TOY_BOOT=grub) with the serial console in LOG and returns QEMU's exit
 # status (124 on timeout). check_boot LOG STATUS fails on a panic line or a
 # non-zero status and shows the log. Scratch files go to $WORK.
 set -euo pipefail
+ARCH=x86_64
+case "${1:-}" in
+x86_64 | aarch64) ARCH=$1; shift ;;
+esac
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$TOP"
-WORK=${WORK:-$TOP/build/x86_64/tests}
+WORK=${WORK:-$TOP/build/$ARCH/tests}
 mkdir -p "$WORK"
 export TOY_STORE=${TOY_STORE:-$TOP/build/host/tools/toy-store/toy-store}
 [ -x "$TOY_STORE" ] || TOY_STORE=$TOP/build/release/tools/toy-store/toy-store
-[ -f build/x86_64/arch/x86_64/toy.elf ] || { echo "no kernel: ./toy build x86_64" >&2; exit 1; }
+ELF=build/$ARCH/arch/$ARCH/toy.elf
+[ -f "$ELF" ] || { echo "no kernel: ./toy build $ARCH" >&2; exit 1; }
+# RUN...: the runner with the options every boot of this arch takes.
+RUN=(arch/$ARCH/run --no-build)
+[ "$ARCH" = aarch64 ] && [ "${TOY_BOOT:-}" != grub ] && RUN+=(--direct)
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -23,7 +33,7 @@ boot() {
 	shift 2
 	rm -f "$log"
 	local rc=0
-	timeout --kill-after=5 "$secs" arch/x86_64/run --no-build --serial "$log" "$@" \
+	timeout --kill-after=5 "$secs" "${RUN[@]}" --serial "$log" "$@" \
 		</dev/null >/dev/null 2>&1 || rc=$?
 	tr -d '\r' <"$log" >"$log.txt" 2>/dev/null || true
 	mv -f "$log.txt" "$log" 2>/dev/null || true
@@ -44,7 +54,7 @@ symbolize() {
 	[ -n "$addrs" ] || return 0
 	echo "--- backtrace symbols ---"
 	# shellcheck disable=SC2086
-	llvm-addr2line -f -e build/x86_64/arch/x86_64/toy.elf $addrs | paste - - || true
+	llvm-addr2line -f -e "$ELF" $addrs | paste - - || true
 }
 
 check_boot() {
