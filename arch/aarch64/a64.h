@@ -44,7 +44,7 @@ void a64_bad_vector(struct trap_frame *f, uint64_t which);
 void a64_print_backtrace(uint64_t fp, unsigned max);
 void a64_gic_init(void);
 void a64_gic_enable(unsigned intid);
-void a64_boot(uint64_t dtb_pa);
+void a64_boot(uint64_t dtb_pa, uint64_t handoff_pa);
 void a64_timer_rearm(void);
 void a64_mmu_init(void);
 extern uint64_t a64_entry_cycles;

@@ -5,7 +5,8 @@
  * (start.S). It starts the console and copies the command line, the RAM
  * ranges, the PCIe ECAM window and the PSCI conduit out of the flattened
  * devicetree (which lives in RAM the frame allocator will hand out), then
- * calls kmain. Power-off goes through PSCI; a failure status goes through
+ * calls kmain (the EFI stub's hand-off, if any, gives the command line).
+ * Power-off goes through PSCI; a failure status goes through
  * semihosting's SYS_EXIT first, so QEMU (run with -semihosting) exits
  * with that status. */
 #include <arch/boot.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "a64.h"
+#include "handoff.h"
 
 #define FDT_MAGIC      0xd00dfeedu
 #define FDT_BEGIN_NODE 1
@@ -93,7 +95,21 @@ static void parse_fdt(const uint8_t *fdt)
 	}
 }
 
-void a64_boot(uint64_t dtb_pa)
+/* The EFI stub's command line replaces the devicetree's (which holds
+ * whatever QEMU's -append said, nothing under UEFI). */
+static void take_handoff(uint64_t pa)
+{
+	const struct a64_handoff *h = phys(pa);
+	if (!pa || h->magic != A64_HANDOFF_MAGIC)
+		return;
+	size_t n = 0;
+	while (n < sizeof(h->cmdline) && n < BOOT_CMDLINE_LEN - 1 && h->cmdline[n])
+		n++;
+	memcpy(boot_info.cmdline, h->cmdline, n);
+	boot_info.cmdline[n] = 0;
+}
+
+void a64_boot(uint64_t dtb_pa, uint64_t handoff_pa)
 {
 	arch_console_init();
 	boot_info.entry_cycles = a64_entry_cycles;
@@ -102,6 +118,7 @@ void a64_boot(uint64_t dtb_pa)
 	if (be32(phys(dtb_pa)) != FDT_MAGIC)
 		panic("no devicetree at %lx", dtb_pa);
 	parse_fdt(phys(dtb_pa));
+	take_handoff(handoff_pa);
 	uint64_t start = a64_kernel_phys_start;
 	boot_info.kernel = (struct boot_range){start, (uintptr_t)_kernel_end - PHYS_MAP - start};
 	kmain(&boot_info);

@@ -2,7 +2,8 @@
  *
  * QEMU's -kernel loads the ELF at its physical addresses and jumps to
  * _start at EL1 with the MMU off (the devicetree sits at the bottom of
- * RAM). The code here runs at its physical address (the .boot sections
+ * RAM); the EFI stub (efi.c) leaves the same state, with the devicetree
+ * in x0 and its hand-off in x1. The code here runs at its physical address (the .boot sections
  * are linked there): it enables FP/SIMD, builds one level-1 table of
  * 1 GiB blocks covering physical 0 .. 512 GiB (the first GiB, the GIC
  * and UART, and everything from 256 GiB, the PCIe ECAM, as device
@@ -22,7 +23,8 @@
 	.globl _start
 _start:
 	mrs x19, cntvct_el0
-	mov x20, x0
+	mov x20, x0 /* the devicetree, or 0 */
+	mov x21, x1 /* the EFI stub's hand-off, or 0 */
 	msr daifset, #0xf
 	mov x0, #3 << 20
 	msr cpacr_el1, x0 /* FP/SIMD at EL1 */
@@ -91,6 +93,7 @@ high_entry:
 	mov x29, #0
 	mov x30, #0
 	mov x0, x20
+	mov x1, x21
 	bl a64_boot
 	brk #0
 
