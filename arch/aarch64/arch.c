@@ -95,8 +95,9 @@ static void parse_fdt(const uint8_t *fdt)
 	}
 }
 
-/* The EFI stub's command line replaces the devicetree's (which holds
- * whatever QEMU's -append said, nothing under UEFI). */
+/* The EFI stub's command line and RAM ranges replace the devicetree's
+ * (its command line is empty under UEFI, and its memory nodes do not
+ * know what the firmware keeps for itself). */
 static void take_handoff(uint64_t pa)
 {
 	const struct a64_handoff *h = phys(pa);
@@ -107,6 +108,12 @@ static void take_handoff(uint64_t pa)
 		n++;
 	memcpy(boot_info.cmdline, h->cmdline, n);
 	boot_info.cmdline[n] = 0;
+	if (!h->nram)
+		return;
+	boot_info.nram = 0;
+	for (uint64_t i = 0; i < h->nram && i < A64_HANDOFF_RANGES && i < BOOT_MAX_RANGES; i++)
+		boot_info.ram[boot_info.nram++] =
+		    (struct boot_range){h->ram[i].base, h->ram[i].len};
 }
 
 void a64_boot(uint64_t dtb_pa, uint64_t handoff_pa)

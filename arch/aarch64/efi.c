@@ -7,7 +7,9 @@
  * chainloader arguments, UCS-2) into the ASCII command line of the
  * hand-off, and copies the ELF's loadable segments to the physical
  * addresses they are linked at (allocated there with AllocateAddress).
- * Then it exits boot services, cleans the data cache over what it wrote,
+ * Then it exits boot services, keeps the RAM the memory map calls usable
+ * once boot services are gone (loader and boot services memory and free
+ * memory, adjacent ranges merged) in the hand-off, cleans the data cache over what it wrote,
  * turns the MMU and caches off and jumps to the ELF entry with the
  * devicetree in x0 and the hand-off in x1: the same state QEMU's -kernel
  * leaves, so start.S has one entry for both. */
@@ -206,15 +208,44 @@ static uint64_t load_kernel(const struct elf_header *eh, uint64_t *base)
 	return hi - lo;
 }
 
-static efi_status exit_boot_services(efi_handle image)
+struct efi_memory_descriptor {
+	uint32_t type, pad;
+	uint64_t phys, virt, pages, attr;
+};
+
+/* Loader code and data, boot services code and data, conventional. */
+static int usable(uint32_t type)
+{
+	return (type >= 1 && type <= 4) || type == 7;
+}
+
+static void add_range(struct a64_handoff *h, uint64_t base, uint64_t len)
+{
+	if (h->nram && h->ram[h->nram - 1].base + h->ram[h->nram - 1].len == base)
+		h->ram[h->nram - 1].len += len;
+	else if (h->nram < A64_HANDOFF_RANGES)
+		h->ram[h->nram].base = base, h->ram[h->nram++].len = len;
+}
+
+/* Exits boot services (retrying if the map changed under us) and keeps the
+ * usable RAM of the last map in h. */
+static efi_status exit_boot_services(efi_handle image, struct a64_handoff *h)
 {
 	static uint8_t map[64 * 1024];
 	efi_status err = 1;
+	uint64_t size = 0, dsize = 0;
 	for (int tries = 0; tries < 4 && err != EFI_SUCCESS; tries++) {
-		uint64_t size = sizeof(map), key, dsize;
+		uint64_t key;
 		uint32_t dver;
+		size = sizeof(map);
 		if (st->boot->get_memory_map(&size, map, &key, &dsize, &dver) == EFI_SUCCESS)
 			err = st->boot->exit_boot_services(image, key);
+	}
+	h->nram = 0;
+	for (uint64_t off = 0; err == EFI_SUCCESS && dsize && off + dsize <= size; off += dsize) {
+		const struct efi_memory_descriptor *d = (const void *)(map + off);
+		if (usable(d->type))
+			add_range(h, d->phys, d->pages * 4096);
 	}
 	return err;
 }
@@ -239,7 +270,7 @@ efi_status efi_main(efi_handle image, struct efi_system_table *systab)
 		say("toy.efi: panic: the kernel's physical range is taken");
 		return 1;
 	}
-	if (exit_boot_services(image) != EFI_SUCCESS)
+	if (exit_boot_services(image, h) != EFI_SUCCESS)
 		return 1;
 	clean_dcache(base, len);
 	clean_dcache((uint64_t)(uintptr_t)h, sizeof(*h));
