@@ -52,10 +52,12 @@ uint32_t seg_pick_free(const os_store *s)
 	return OSF_NO_SEG;
 }
 
+static uint32_t ckpt_reserve(const os_store *s);
+
 uint32_t seg_reserve_needed(const os_store *s)
 {
-	/* Room for a checkpoint twice the last one, and for cleaning. */
-	return 2 + (uint32_t)((2 * s->ckpt_blocks_est + s->sb.seg_blocks - 1) / s->sb.seg_blocks);
+	/* Users leave room for a checkpoint and one segment to clean into. */
+	return 1 + ckpt_reserve(s);
 }
 
 /* --- the cleaner ---------------------------------------------------------------- */
@@ -82,10 +84,16 @@ static bool seg_cleanable(const os_store *s, uint32_t seg)
 /* Moving v->live pages costs that much log space, plus summaries; cleaning
  * pays only if the victims free at least half a segment more than that.
  * Drop the fullest victims until it does (maybe all: then nothing to do). */
+/* Data blocks a segment takes at least (each chunk needs a summary). */
+static uint64_t seg_usable(const os_store *s)
+{
+	return s->sb.seg_blocks -
+	       (s->sb.seg_blocks + OSF_CHUNK_MAX_DATA) / (OSF_CHUNK_MAX_DATA + 1);
+}
+
 static void drop_unprofitable(const os_store *s, struct victims *v)
 {
-	uint64_t usable =
-	    s->sb.seg_blocks - (s->sb.seg_blocks + OSF_CHUNK_MAX_DATA) / (OSF_CHUNK_MAX_DATA + 1);
+	uint64_t usable = seg_usable(s);
 	while (v->n > 0 && v->n * usable < v->live + usable / 2) {
 		uint32_t full = 0;
 		for (uint32_t k = 1; k < v->n; k++)
@@ -96,9 +104,19 @@ static void drop_unprofitable(const os_store *s, struct victims *v)
 	}
 }
 
+/* Segments a checkpoint needs (twice the last one's size, and one for the
+ * chunk boundaries): the cleaner never moves pages into them, so the
+ * checkpoint that frees what it emptied can always be written. */
+static uint32_t ckpt_reserve(const os_store *s)
+{
+	return 1 + (uint32_t)((2 * s->ckpt_blocks_est + s->sb.seg_blocks - 1) / s->sb.seg_blocks);
+}
+
 static void pick_victims(const os_store *s, struct victims *v)
 {
-	uint64_t budget = (uint64_t)(seg_count_free(s) + 1) * s->sb.seg_blocks / 2;
+	uint32_t free = seg_count_free(s), keep = ckpt_reserve(s);
+	/* Pages may move into the free segments beyond that reserve. */
+	uint64_t budget = free > keep ? (free - keep) * seg_usable(s) : 0;
 	v->n = 0;
 	v->live = 0;
 	while (v->n < CLEAN_MAX_VICTIMS) {
@@ -154,7 +172,7 @@ static int move_victims(os_store *s, const struct victims *v, uint64_t *moved)
 		os_abort(s);
 		return rc;
 	}
-	return store_commit(s, NULL);
+	return store_commit(s, LOG_SYSTEM, NULL);
 }
 
 static bool tail_holds_empty_segments(const os_store *s)
@@ -170,10 +188,14 @@ static int clean(os_store *s, struct os_clean_stats *stats)
 {
 	struct os_clean_stats st = {0};
 	uint32_t free_before = seg_count_free(s);
-	struct victims v;
-	pick_victims(s, &v);
 	int rc = TOY_OK;
-	if (v.n > 0)
+	/* Empty segments in the replay tail cost only a checkpoint to free. */
+	if (tail_holds_empty_segments(s))
+		rc = ckpt_write(s);
+	struct victims v = {.n = 0};
+	if (rc == TOY_OK)
+		pick_victims(s, &v);
+	if (rc == TOY_OK && v.n > 0)
 		rc = move_victims(s, &v, &st.pages_moved);
 	if (rc == TOY_OK && tail_holds_empty_segments(s))
 		rc = ckpt_write(s);

@@ -36,9 +36,12 @@ static int switch_segment(os_store *s, enum os_log_user who)
 	struct os_head *h = &s->head;
 	if (h->next_seg == OSF_NO_SEG)
 		return TOY_ERR_NOSPC;
-	/* Users leave the reserve to the cleaner and the checkpointer. */
-	if (who == LOG_USER && seg_count_free(s) < seg_reserve_needed(s))
+	/* Users leave the reserve to the cleaner and the checkpointer, and a
+	 * segment the system had to take from it stays the system's. */
+	bool low = seg_count_free(s) < seg_reserve_needed(s);
+	if (who == LOG_USER && low)
 		return TOY_ERR_NOSPC;
+	h->reserve = low;
 	h->seg = h->next_seg;
 	h->block = seg_first_block(s, h->seg);
 	h->next_seg = OSF_NO_SEG;
@@ -133,6 +136,12 @@ static void seal_chunk(os_store *s)
 int log_open(os_store *s, enum os_log_user who, bool needs_data)
 {
 	struct os_chunk *c = &s->chunk;
+	if (who == LOG_USER && s->head.reserve) {
+		/* Until cleaning has given the reserve back. */
+		if (seg_count_free(s) < seg_reserve_needed(s))
+			return TOY_ERR_NOSPC;
+		s->head.reserve = false;
+	}
 	int rc = c->open ? TOY_OK : chunk_open(s, who);
 	while (rc == TOY_OK && chunk_full(c, needs_data)) {
 		seal_chunk(s);
@@ -141,11 +150,27 @@ int log_open(os_store *s, enum os_log_user who, bool needs_data)
 	return rc;
 }
 
+/* A transaction that failed for lack of space left records in the log
+ * without an end: its ABORT goes first, before anything else is logged. */
+static int append_pending_abort(os_store *s, enum os_log_user who)
+{
+	if (!s->abort_pending)
+		return TOY_OK;
+	s->abort_pending = false;
+	struct osf_rec abort = {.type = OSF_REC_ABORT};
+	int rc = log_append(s, &abort, NULL, who, NULL);
+	if (rc != TOY_OK)
+		s->abort_pending = true;
+	return rc;
+}
+
 int log_append(os_store *s, const struct osf_rec *rec, const void *data, enum os_log_user who,
 	       uint64_t *data_block)
 {
 	struct os_chunk *c = &s->chunk;
-	int rc = log_open(s, who, data != NULL);
+	int rc = append_pending_abort(s, who);
+	if (rc == TOY_OK)
+		rc = log_open(s, who, data != NULL);
 	if (rc != TOY_OK)
 		return rc;
 	struct osf_rec *r = &chunk_recs(c)[c->nrec];

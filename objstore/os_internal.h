@@ -86,6 +86,7 @@ struct os_txn {
 	bool open;
 	int error;        /* sticky: first resource error inside the transaction */
 	bool wrote_chunk; /* a chunk of this transaction reached the device */
+	bool adds_data;   /* it creates objects or writes pages (not only frees) */
 	struct os_undo *undo;
 	uint64_t nundo, capundo;
 };
@@ -122,6 +123,7 @@ struct os_head {
 	uint32_t next_seg; /* where the log goes next (OSF_NO_SEG: undecided) */
 	uint64_t seq;      /* sequence number of the next chunk */
 	uint64_t prev_hash;
+	bool reserve; /* seg was taken from the reserve: no user records in it */
 };
 
 enum os_log_user { LOG_USER, LOG_SYSTEM }; /* system may use the reserve */
@@ -171,6 +173,7 @@ struct os_store {
 	struct os_env env;
 	bool rdonly;
 	int failed;          /* latched device error, or 0 */
+	bool abort_pending;  /* a failed transaction's chunks await their ABORT */
 	struct osf_super sb; /* the newest superblock on disk */
 	uint64_t generation;
 	struct os_otab objs;
@@ -223,8 +226,9 @@ int store_read_block(os_store *s, uint64_t block, const uint8_t hash[16], void *
 /* The same, but always from the device (or open chunk): for os_check. */
 int store_verify_block(os_store *s, uint64_t block, const uint8_t hash[16], void *out);
 uint64_t pages_for_size(uint64_t size);
-/* Commits the open transaction without the maintenance os_commit adds. */
-int store_commit(os_store *s, uint64_t *generation);
+/* Commits the open transaction without the maintenance os_commit adds;
+ * `who` says whether the reserve is open to it. */
+int store_commit(os_store *s, enum os_log_user who, uint64_t *generation);
 /* Rewrites one page unchanged (the cleaner moving it forward). */
 int store_put_page(os_store *s, struct os_obj *o, uint64_t page, const uint8_t *data);
 

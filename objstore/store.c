@@ -115,6 +115,8 @@ static int put_page(os_store *s, struct os_obj *o, uint64_t page, const uint8_t 
 		memcpy(p->hash, hash, 16);
 		return grow_size(s, o, size);
 	}
+	if (who == LOG_USER)
+		s->txn.adds_data = true;
 	struct osf_rec rec = {
 	    .type = OSF_REC_PAGE, .len = OS_PAGE_SIZE, .page = page, .arg0 = size};
 	memcpy(rec.id, o->id.b, 16);
@@ -178,6 +180,7 @@ int os_create(os_store *s, toy_id *id, uint32_t kind)
 	if (idx_find(&s->objs, &want))
 		return TOY_ERR_EXISTS;
 	struct os_obj probe = {.id = want};
+	s->txn.adds_data = true;
 	rc = txn_reserve_undo(s, 2);
 	if (rc == TOY_OK)
 		rc = idx_reserve(s, &s->objs, 1);
@@ -259,8 +262,10 @@ int os_delete(os_store *s, const toy_id *id)
 	rc = txn_reserve_undo(s, 1);
 	struct osf_rec rec = {.type = OSF_REC_DELETE};
 	memcpy(rec.id, o->id.b, 16);
+	/* Deleting frees space: it may use the reserve, or a full store could
+	 * never be emptied. */
 	if (rc == TOY_OK)
-		rc = log_append(s, &rec, NULL, LOG_USER, NULL);
+		rc = log_append(s, &rec, NULL, LOG_SYSTEM, NULL);
 	if (rc == TOY_OK)
 		rc = txn_delete(s, o);
 	return poison(s, rc);
@@ -268,21 +273,35 @@ int os_delete(os_store *s, const toy_id *id)
 
 /* --- commit and abort -------------------------------------------------------- */
 
-int store_commit(os_store *s, uint64_t *generation)
+/* Ends a transaction that could not commit. A device error leaves the disk
+ * in an unknown state and latches; running out of space does not: the
+ * transaction is undone in memory, and if some of its chunks are already in
+ * the log, the next record written is an ABORT that closes them. */
+static int commit_failed(os_store *s, int rc)
+{
+	log_discard_chunk(s);
+	if (rc == TOY_ERR_NOSPC) {
+		s->abort_pending |= s->txn.wrote_chunk;
+	} else {
+		s->failed = TOY_ERR_IO;
+		rc = TOY_ERR_FAILED;
+	}
+	txn_rollback(s);
+	return rc;
+}
+
+int store_commit(os_store *s, enum os_log_user who, uint64_t *generation)
 {
 	struct osf_rec rec = {.type = OSF_REC_COMMIT, .arg0 = s->generation + 1};
-	int rc = log_append(s, &rec, NULL, LOG_SYSTEM, NULL);
+	/* A user's commit record obeys the reserve like its data: else each
+	 * commit could carry the log one segment further into it. */
+	int rc = log_append(s, &rec, NULL, who, NULL);
 	if (rc == TOY_OK)
 		rc = log_write_chunk(s);
 	if (rc == TOY_OK)
 		rc = s->env.dev.flush(s->env.dev.ctx);
-	if (rc != TOY_OK) {
-		/* What reached the disk is unknown: only a remount can tell. */
-		s->failed = TOY_ERR_IO;
-		log_discard_chunk(s);
-		txn_rollback(s);
-		return rc == TOY_ERR_NOSPC ? rc : TOY_ERR_FAILED;
-	}
+	if (rc != TOY_OK)
+		return commit_failed(s, rc);
 	txn_finish(s);
 	s->generation++;
 	if (generation)
@@ -299,7 +318,7 @@ int os_commit(os_store *s, uint64_t *generation)
 		os_abort(s);
 		return rc;
 	}
-	rc = store_commit(s, generation);
+	rc = store_commit(s, s->txn.adds_data ? LOG_USER : LOG_SYSTEM, generation);
 	if (rc == TOY_OK)
 		store_maintain(s);
 	return rc;
@@ -311,16 +330,18 @@ void os_abort(os_store *s)
 		return;
 	log_discard_chunk(s);
 	if (s->txn.wrote_chunk && !s->failed) {
-		/* Its first chunks are on disk: close the group explicitly so
+		/* Its first chunks are in the log: close the group explicitly so
 		 * replay never joins them to the next transaction. */
 		struct osf_rec rec = {.type = OSF_REC_ABORT};
 		int rc = log_append(s, &rec, NULL, LOG_SYSTEM, NULL);
 		if (rc == TOY_OK)
 			rc = log_write_chunk(s);
-		if (rc != TOY_OK) {
+		if (rc == TOY_ERR_NOSPC)
+			s->abort_pending = true; /* written before the next record */
+		else if (rc != TOY_OK)
 			s->failed = TOY_ERR_IO;
+		if (rc != TOY_OK)
 			log_discard_chunk(s);
-		}
 	}
 	txn_rollback(s);
 }

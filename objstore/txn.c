@@ -19,6 +19,7 @@ int txn_begin(os_store *s)
 	s->txn.open = true;
 	s->txn.error = 0;
 	s->txn.wrote_chunk = false;
+	s->txn.adds_data = false;
 	s->txn.nundo = 0;
 	return TOY_OK;
 }

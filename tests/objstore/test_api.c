@@ -1017,14 +1017,6 @@ static void test_nil_id(void **state)
 	check_clean(f);
 }
 
-/* Known library bugs (see the test report) are skipped unless
- * TOY_KNOWN_BUGS=1, so CI stays green while they stay visible. */
-static void known_bug(void)
-{
-	if (!test_env_u64("TOY_KNOWN_BUGS", 0))
-		skip();
-}
-
 /* Fills a small store with rotating 3-page writes, cleaning on NOSPC.
  * A full device is not a device error: nothing may latch FAILED. */
 static void fill_small_store(os_store *s, int rounds)
@@ -1051,7 +1043,6 @@ static void fill_small_store(os_store *s, int rounds)
 static void test_full_store_no_latch(void **state)
 {
 	(void)state;
-	known_bug();
 	struct memdev md;
 	struct os_env env;
 	struct os_format_opts opts = {8};
@@ -1068,7 +1059,6 @@ static void test_full_store_no_latch(void **state)
 static void test_full_store_frees_space(void **state)
 {
 	(void)state;
-	known_bug();
 	struct memdev md;
 	struct os_env env;
 	struct os_format_opts opts = {8};
