@@ -196,7 +196,7 @@ static void print_value(uint8_t type, uint64_t v)
 }
 
 static int invoke(struct vm_store *s, struct vm_instance *inst, const char *name, int argc,
-		  char **argv)
+		  char **argv, uint64_t fuel)
 {
 	struct vm_extern e;
 	uint64_t args[64], res[64];
@@ -220,7 +220,15 @@ static int invoke(struct vm_store *s, struct vm_instance *inst, const char *name
 	}
 	if (vm_thread_new(s, &t))
 		return 2;
-	int rc = vm_invoke(t, e.u.func, args, np, res, nr);
+	int rc = vm_thread_call(t, e.u.func, args, np);
+	do {
+		rc = rc ? rc : vm_run(t, fuel);
+	} while (rc == VM_PAUSED && fuel == UINT64_MAX);
+	if (rc == VM_PAUSED) {
+		fprintf(stderr, "toy-wasm: out of fuel\n");
+		return 3;
+	}
+	vm_thread_results(t, res, nr);
 	if (rc < 0) {
 		fprintf(stderr, "toy-wasm: trap: %s\n", vm_thread_trap(t));
 		return 1;
@@ -285,7 +293,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "toy-wasm: %s: cannot instantiate: %s\n", argv[i], msg);
 		rc = 2;
 	} else if (inv) {
-		rc = i + 2 < argc ? invoke(s, inst, argv[i + 2], argc - i - 3, argv + i + 3) : 2;
+		rc = i + 2 < argc ? invoke(s, inst, argv[i + 2], argc - i - 3, argv + i + 3, fuel)
+				  : 2;
 	} else {
 		rc = run_start(s, inst, &w, fuel);
 	}

@@ -46,7 +46,7 @@ int vm_store_new(const struct vm_config *cfg, struct vm_store **out)
 	if (!s->cfg.stack_slots)
 		s->cfg.stack_slots = 1u << 20;
 	if (!s->cfg.max_frames)
-		s->cfg.max_frames = 20000;
+		s->cfg.max_frames = 100000;
 	*out = s;
 	return 0;
 }

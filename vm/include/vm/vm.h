@@ -65,7 +65,7 @@ struct vm_config {
 	int (*memory_new)(void *ctx, struct vm_memory *m, uint32_t min);
 	void *memory_ctx;
 	uint32_t stack_slots; /* value stack size in 8-byte slots (0: 1 Mi) */
-	uint32_t max_frames;  /* call depth limit (0: 20000) */
+	uint32_t max_frames;  /* call depth limit (0: 100000) */
 };
 
 struct vm_store;
