@@ -400,11 +400,15 @@ static int run_script(const char *wast, bool verbose, int *pass, int *fail, int 
 	size_t blen = strlen(base);
 	if (blen > 5 && !strcmp(base + blen - 5, ".wast"))
 		blen -= 5;
-	printf("%s %.*s %d/%d", sc.fail ? "FAIL" : "PASS", (int)blen, base, sc.pass,
-	       sc.pass + sc.fail);
-	if (sc.skip)
-		printf(" (%d text-format module assertions skipped)", sc.skip);
+	/* SKIP: a script whose every command needs the text format */
+	printf("%s %.*s %d/%d",
+	       sc.fail   ? "FAIL"
+	       : sc.pass ? "PASS"
+			 : "SKIP",
+	       (int)blen, base, sc.pass, sc.pass + sc.fail);
 	printf("\n");
+	if (sc.skip && verbose)
+		fprintf(stderr, "  %s: %d text-format module assertions skipped\n", wast, sc.skip);
 	*pass += sc.pass;
 	*fail += sc.fail;
 	*skip += sc.skip;
@@ -429,7 +433,8 @@ int tw_spectest(int argc, char **argv)
 		fflush(stdout);
 	}
 	if (skip)
-		printf("%d text-format module assertions skipped (no text parser; not counted)\n",
+		printf("skipped (not counted): %d assert_malformed on text-format modules (no text "
+		       "parser)\n",
 		       skip);
 	printf("%d passed, %d failed\n", pass, fail);
 	return fail ? 1 : 0;
