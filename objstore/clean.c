@@ -112,11 +112,25 @@ static uint32_t ckpt_reserve(const os_store *s)
 	return 1 + (uint32_t)((2 * s->ckpt_blocks_est + s->sb.seg_blocks - 1) / s->sb.seg_blocks);
 }
 
+/* How many pages the cleaner may move: all the room the log has left (free
+ * segments, next_seg, the rest of the head) less what the checkpoint after
+ * the move needs. Moving one page out of an almost empty segment frees it,
+ * so even a nearly full log can clean its way back. */
+static uint64_t clean_budget(const os_store *s)
+{
+	uint64_t room = (uint64_t)seg_count_free(s) * seg_usable(s);
+	if (s->head.next_seg != OSF_NO_SEG)
+		room += seg_usable(s);
+	uint64_t seg_end = seg_first_block(s, s->head.seg) + s->sb.seg_blocks;
+	if (s->head.block + 1 < seg_end)
+		room += seg_end - s->head.block - 1;
+	uint64_t need = 2 * s->ckpt_blocks_est + 4; /* and a commit, and summaries */
+	return room > need ? room - need : 0;
+}
+
 static void pick_victims(const os_store *s, struct victims *v)
 {
-	uint32_t free = seg_count_free(s), keep = ckpt_reserve(s);
-	/* Pages may move into the free segments beyond that reserve. */
-	uint64_t budget = free > keep ? (free - keep) * seg_usable(s) : 0;
+	uint64_t budget = clean_budget(s);
 	v->n = 0;
 	v->live = 0;
 	while (v->n < CLEAN_MAX_VICTIMS) {

@@ -13,7 +13,7 @@
  * Env: TOY_CRASH_POINTS (minimum crash points, default 10000),
  * TOY_CRASH_TXNS (workload steps per seed, default 80), TOY_CRASH_SEED
  * (first seed), TOY_CRASH_NONE=1 (only the crash-free runs), TOY_CRASH_TRACE=1
- * (print every step), TOY_KNOWN_BUGS=1 (add near-full seeds, see below). */
+ * (print every step), TOY_CRASH_ROOMY=1 (no near-full seeds, see below). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,10 +34,9 @@
 #define NSEGS       24
 #define NSEGS_SMALL 12
 
-/* With TOY_KNOWN_BUGS=1 every third seed runs on a smaller device filled
- * close to full, so the workload meets NOSPC and the cleaner works under
- * pressure. Off by default: the store can wedge when full (os_clean and
- * os_checkpoint give NOSPC for ever; see the test report). */
+/* Every third seed runs on a smaller device filled close to full, so the
+ * workload meets NOSPC and the cleaner works under pressure: a full store
+ * must never wedge (os_clean and os_checkpoint keep working). */
 static const struct wl_limits roomy = {6, 8, 0}, tight = {8, 24, 20};
 
 struct run {
@@ -54,8 +53,8 @@ struct run {
 	char why[512];
 };
 
-static bool trace;       /* TOY_CRASH_TRACE=1 */
-static bool tight_seeds; /* TOY_KNOWN_BUGS=1 */
+static bool trace;              /* TOY_CRASH_TRACE=1 */
+static bool tight_seeds = true; /* TOY_CRASH_ROOMY=1 turns them off */
 
 static bool is_tight(uint64_t seed)
 {
@@ -490,7 +489,7 @@ static void test_crash_points(void **state)
 	uint64_t seed = test_env_u64("TOY_CRASH_SEED", 1);
 	uint64_t points = 0, seeds = 0;
 	trace = test_env_u64("TOY_CRASH_TRACE", 0) != 0;
-	tight_seeds = test_env_u64("TOY_KNOWN_BUGS", 0) != 0;
+	tight_seeds = test_env_u64("TOY_CRASH_ROOMY", 0) == 0;
 	bool no_crash = test_env_u64("TOY_CRASH_NONE", 0) != 0;
 	format_image(&base, SEG_BLOCKS, NSEGS);
 	format_image(&base_small, SEG_BLOCKS, NSEGS_SMALL);
