@@ -579,6 +579,66 @@ static void op_br_if(struct cc *c, uint32_t depth)
 	label_here(c);
 }
 
+/* Every label of a br_table (labels[0..n], n + 1 LEBs) must take the same
+ * number of values, each matching what the stack holds. Returns the default
+ * label, or NULL (error set). */
+static struct ctl *br_table_check(struct cc *c, const uint8_t *labels, const uint8_t *end,
+				  uint32_t n)
+{
+	struct rd r = {.p = labels, .end = end};
+	struct ctl *def, *cur = &c->cs[c->ncs - 1];
+	const uint8_t *dt, *lt;
+	uint32_t nd, ln;
+	for (uint32_t i = 0; i < n; i++)
+		rd_u32(&r);
+	if (!(def = label(c, rd_u32(&r))))
+		return NULL;
+	label_types(def, &dt, &nd);
+	r.p = labels;
+	for (uint32_t i = 0; i < n && !bad(c); i++) {
+		struct ctl *x = label(c, rd_u32(&r));
+		if (!x)
+			return NULL;
+		label_types(x, &lt, &ln);
+		if (ln != nd)
+			return invalid(c, "type mismatch"), NULL;
+		for (uint32_t k = 0; k < ln; k++) {
+			if (c->nst >= cur->height + ln - k) {
+				uint8_t have = c->st[c->nst - ln + k].t;
+				if (have && have != lt[k])
+					return invalid(c, "type mismatch"), NULL;
+			} else if (!cur->unreachable) {
+				return invalid(c, "type mismatch"), NULL;
+			}
+		}
+	}
+	return bad(c) ? NULL : def;
+}
+
+/* BR_TABLE idx n target*(n+1): a target is the label itself when no value
+ * moves, else a stub after the table that moves them and jumps. */
+static void br_table_emit(struct cc *c, uint32_t idx, const uint8_t *labels, const uint8_t *end,
+			  uint32_t n)
+{
+	struct rd r = {.p = labels, .end = end};
+	emit3(c, OP_BR_TABLE, idx, n);
+	uint32_t table = c->ncode;
+	for (uint32_t i = 0; i <= n; i++)
+		emit(c, 0);
+	for (uint32_t i = 0; i <= n && !c->dead && !c->err; i++) {
+		struct ctl *x = label(c, rd_u32(&r));
+		if (branch_moves(c, x)) {
+			c->code[table + i] = c->ncode;
+			emit_branch(c, x);
+		} else if (x->kind == C_LOOP) {
+			c->code[table + i] = x->start;
+		} else {
+			c->code[table + i] = x->patch;
+			x->patch = table + i + 1;
+		}
+	}
+}
+
 static void op_br_table(struct cc *c)
 {
 	uint32_t n = rd_u32(&c->r);
@@ -587,65 +647,13 @@ static void op_br_table(struct cc *c)
 	if (n > VM_MAX_BR_TABLE || n > (uint32_t)(c->r.end - c->r.p))
 		return fail(c, TOY_ERR_MALFORMED, "unexpected end");
 	uint32_t idx = pop_src(c, VM_I32);
-	const uint8_t *save = c->r.p;
+	const uint8_t *labels = c->r.p;
 	for (uint32_t i = 0; i <= n; i++)
 		rd_u32(&c->r);
-	const uint8_t *after = c->r.p;
-	uint32_t dd = 0, nd;
 	struct ctl *def;
-	const uint8_t *dt, *lt;
-	c->r.p = after;
-	/* the default label decides the values; every label must agree */
-	{
-		struct rd r2 = {.p = save, .end = after};
-		for (uint32_t i = 0; i < n; i++)
-			rd_u32(&r2);
-		dd = rd_u32(&r2);
-	}
-	if (bad(c) || !(def = label(c, dd)))
+	if (bad(c) || !(def = br_table_check(c, labels, c->r.p, n)) || !check_label_values(c, def))
 		return;
-	label_types(def, &dt, &nd);
-	struct rd r3 = {.p = save, .end = after};
-	for (uint32_t i = 0; i < n && !bad(c); i++) {
-		uint32_t ln;
-		struct ctl *x = label(c, rd_u32(&r3));
-		if (!x)
-			return;
-		label_types(x, &lt, &ln);
-		if (ln != nd)
-			return invalid(c, "type mismatch");
-		for (uint32_t k = 0; k < ln; k++) {
-			/* check each value against this label's types */
-			if (c->nst >= c->cs[c->ncs - 1].height + ln - k) {
-				uint8_t have = c->st[c->nst - ln + k].t;
-				if (have && have != lt[k])
-					return invalid(c, "type mismatch");
-			} else if (!c->cs[c->ncs - 1].unreachable) {
-				return invalid(c, "type mismatch");
-			}
-		}
-	}
-	if (!check_label_values(c, def))
-		return;
-	emit3(c, OP_BR_TABLE, idx, n);
-	uint32_t table = c->ncode;
-	for (uint32_t i = 0; i <= n; i++)
-		emit(c, 0);
-	r3 = (struct rd){.p = save, .end = after};
-	for (uint32_t i = 0; i <= n && !c->dead && !c->err; i++) {
-		struct ctl *x = label(c, rd_u32(&r3));
-		if (!branch_moves(c, x)) {
-			if (x->kind == C_LOOP) {
-				c->code[table + i] = x->start;
-			} else {
-				c->code[table + i] = x->patch;
-				x->patch = table + i + 1;
-			}
-			continue;
-		}
-		c->code[table + i] = c->ncode;
-		emit_branch(c, x);
-	}
+	br_table_emit(c, idx, labels, c->r.p, n);
 	set_unreachable(c);
 }
 
