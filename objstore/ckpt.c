@@ -81,7 +81,8 @@ int ckpt_write(os_store *s)
 	if (!w.block)
 		return TOY_ERR_NOMEM;
 	uint64_t log_before = s->log_blocks;
-	w.rc = log_write_chunk(s);
+	/* A checkpoint run holds CKPT records only. */
+	w.rc = log_close_groups(s);
 	if (w.rc == TOY_OK)
 		w.rc = log_open(s, LOG_SYSTEM, true);
 	/* The superblock will point at this first chunk of the run. */

@@ -164,6 +164,12 @@ static int append_pending_abort(os_store *s, enum os_log_user who)
 	return rc;
 }
 
+int log_close_groups(os_store *s)
+{
+	int rc = append_pending_abort(s, LOG_SYSTEM);
+	return rc == TOY_OK ? log_write_chunk(s) : rc;
+}
+
 int log_append(os_store *s, const struct osf_rec *rec, const void *data, enum os_log_user who,
 	       uint64_t *data_block)
 {

@@ -135,6 +135,9 @@ int log_append(os_store *s, const struct osf_rec *rec, const void *data, enum os
 	       uint64_t *data_block);
 /* Seals the open chunk (if any) and writes every sealed chunk. */
 int log_write_chunk(os_store *s);
+/* Writes any pending ABORT and every sealed chunk: after it the log holds
+ * no open group, so a checkpoint run can start. */
+int log_close_groups(os_store *s);
 /* The log head was set (format, mount): the write buffer starts there. */
 void log_reset(os_store *s);
 void log_discard_chunk(os_store *s);
