@@ -114,6 +114,16 @@ static int store_close(struct store *st, int status)
 	return status;
 }
 
+/* Opens the image, runs fn on the mounted store, unmounts: the whole life of
+ * the commands that need nothing but the store. */
+static int with_store(const char *path, bool rdonly, int (*fn)(struct store *st))
+{
+	struct store st;
+	if (store_open(&st, path, rdonly) != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	return store_close(&st, fn(&st));
+}
+
 static int parse_id(const char *text, toy_id *id)
 {
 	if (toy_id_parse(text, id) == TOY_OK)
@@ -500,10 +510,7 @@ static int ls_print(struct store *st)
 
 static int cmd_ls(char **argv)
 {
-	struct store st;
-	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
-		return EXIT_FAILURE;
-	return store_close(&st, ls_print(&st));
+	return with_store(argv[0], true, ls_print);
 }
 
 /* --- fsck, gc, info -------------------------------------------------------- */
@@ -526,10 +533,7 @@ static int fsck_check(struct store *st)
 
 static int cmd_fsck(char **argv)
 {
-	struct store st;
-	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
-		return EXIT_FAILURE;
-	return store_close(&st, fsck_check(&st));
+	return with_store(argv[0], true, fsck_check);
 }
 
 static int gc_run(struct store *st)
@@ -551,10 +555,7 @@ static int gc_run(struct store *st)
 
 static int cmd_gc(char **argv)
 {
-	struct store st;
-	if (store_open(&st, argv[0], false) != EXIT_SUCCESS)
-		return EXIT_FAILURE;
-	return store_close(&st, gc_run(&st));
+	return with_store(argv[0], false, gc_run);
 }
 
 static double mib(uint64_t blocks)
@@ -583,10 +584,7 @@ static int info_print(struct store *st)
 
 static int cmd_info(char **argv)
 {
-	struct store st;
-	if (store_open(&st, argv[0], true) != EXIT_SUCCESS)
-		return EXIT_FAILURE;
-	return store_close(&st, info_print(&st));
+	return with_store(argv[0], true, info_print);
 }
 
 /* --- the command table ----------------------------------------------------- */
