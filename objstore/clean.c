@@ -266,7 +266,12 @@ void store_maintain(os_store *s)
 	uint64_t ckpt_every = ckpt_interval(s);
 	if (s->blocks_since_ckpt >= ckpt_every && ckpt_write(s) == TOY_ERR_IO)
 		s->failed = TOY_ERR_IO;
-	if (!s->failed && seg_count_free(s) < seg_reserve_needed(s) + 2)
+	/* Free space shrinks only when the log moves to another segment, so
+	 * counting it (a walk over all segments) is needed only then. */
+	if (s->failed || s->head.seg == s->maintained_seg)
+		return;
+	s->maintained_seg = s->head.seg;
+	if (seg_count_free(s) < seg_reserve_needed(s) + 2)
 		clean(s, NULL);
 }
 

@@ -354,6 +354,7 @@ int os_mount(const struct os_env *env, unsigned flags, os_store **out)
 		return rc;
 	}
 	s->ckpt_blocks_est = ckpt_estimate_blocks(s);
+	s->maintained_seg = OSF_NO_SEG;
 	*out = s;
 	return TOY_OK;
 }

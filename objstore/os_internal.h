@@ -188,6 +188,7 @@ struct os_store {
 	struct os_seg *segs;
 	uint64_t ckpt_blocks_est; /* size of the last checkpoint, blocks */
 	uint64_t blocks_since_ckpt;
+	uint32_t maintained_seg; /* head.seg when store_maintain last looked */
 	uint64_t log_blocks;
 	struct os_cache *cache; /* NULL: no read cache */
 	uint8_t *scratch;       /* one block */
