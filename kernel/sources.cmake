@@ -1,5 +1,5 @@
 # The portable kernel core, listed once for every arch that links it:
-# arch/x86_64 (the kernel image) and arch/host (the core as a Linux program
+# arch/x86_64 and arch/aarch64 (the kernel image) and arch/host (the core as a Linux program
 # for the cmocka tests). Paths are relative to kernel/.
 set(TOY_KERNEL_CORE_SOURCES
     cmdline.c heap.c log.c pmm.c printf.c random.c test.c thread.c vm.c)
@@ -12,3 +12,10 @@ set(TOY_KERNEL_MACHINE_SOURCES
     bench.c main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)
 file(GLOB TOY_KERNEL_TEST_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/kernel
      ${CMAKE_SOURCE_DIR}/kernel/tests/*.c)
+
+# Everything a machine kernel image links from kernel/, as full paths.
+set(TOY_KERNEL_IMAGE_SOURCES)
+foreach(f ${TOY_KERNEL_CORE_SOURCES} ${TOY_KERNEL_LIBC_SOURCES} ${TOY_KERNEL_MACHINE_SOURCES}
+          ${TOY_KERNEL_TEST_SOURCES})
+  list(APPEND TOY_KERNEL_IMAGE_SOURCES ${CMAKE_SOURCE_DIR}/kernel/${f})
+endforeach()

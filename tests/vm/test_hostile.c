@@ -17,17 +17,6 @@
 
 #pragma clang diagnostic ignored "-Winitializer-overrides"
 
-#define SPEC(P, R, BODY, ...)                                                                      \
-	((struct fn_spec){.params = P,                                                             \
-			  .np = sizeof(P),                                                         \
-			  .results = R,                                                            \
-			  .nr = sizeof(R),                                                         \
-			  .body = BODY,                                                            \
-			  .nbody = sizeof(BODY),                                                   \
-			  .mem_min = -1,                                                           \
-			  .mem_max = -1,                                                           \
-			  __VA_ARGS__})
-
 static const uint8_t none[] = {};
 static const uint8_t t_i32[] = {0x7f};
 

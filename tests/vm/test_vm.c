@@ -55,17 +55,6 @@ static int eval(struct fn_spec f, const uint64_t *args, uint32_t nargs, uint64_t
 	return rc;
 }
 
-#define SPEC(P, R, BODY, ...)                                                                      \
-	((struct fn_spec){.params = P,                                                             \
-			  .np = sizeof(P),                                                         \
-			  .results = R,                                                            \
-			  .nr = sizeof(R),                                                         \
-			  .body = BODY,                                                            \
-			  .nbody = sizeof(BODY),                                                   \
-			  .mem_min = -1,                                                           \
-			  .mem_max = -1,                                                           \
-			  __VA_ARGS__})
-
 static int load_bytes(const uint8_t *p, size_t n)
 {
 	struct vm_config cfg;

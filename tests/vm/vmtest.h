@@ -33,6 +33,19 @@ struct fn_spec {
 	size_t nbody;
 	int mem_min, mem_max;
 };
+/* A one-function spec from byte arrays of parameter types, result types and
+ * body; further designated initializers override the defaults. */
+#define SPEC(P, R, BODY, ...)                                                                      \
+	((struct fn_spec){.params = P,                                                             \
+			  .np = sizeof(P),                                                         \
+			  .results = R,                                                            \
+			  .nr = sizeof(R),                                                         \
+			  .body = BODY,                                                            \
+			  .nbody = sizeof(BODY),                                                   \
+			  .mem_min = -1,                                                           \
+			  .mem_max = -1,                                                           \
+			  __VA_ARGS__})
+
 void build_module(struct buf *out, const struct fn_spec *f);
 
 void test_config(struct vm_config *cfg, uint64_t mem_cap);
