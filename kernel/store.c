@@ -18,12 +18,14 @@
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
+#include <kernel/thread.h>
 #include <string.h>
+#include <toy/abi.h>
 
-#define BOOT_RECORD       0x10
+#define BOOT_RECORD       TOY_ID_BOOT_RECORD
 #define STRESS_LOG        0x11
 #define STRESS_DATA       0x12
-#define KIND_KERNEL       1
+#define KIND_KERNEL       TOY_KIND_KERNEL
 #define SECTORS_PER_BLOCK (OS_BLOCK_SIZE / 512)
 #define STRESS_PAGES      64
 
@@ -52,6 +54,20 @@ static void mem_free(void *ctx, void *p)
 {
 	(void)ctx;
 	kfree(p);
+}
+
+static os_store *shared_store;
+static struct mutex shared_lock;
+
+os_store *kstore_lock(void)
+{
+	mutex_lock(&shared_lock);
+	return shared_store;
+}
+
+void kstore_unlock(void)
+{
+	mutex_unlock(&shared_lock);
 }
 
 int kstore_env(struct os_env *env)
@@ -126,6 +142,7 @@ int kstore_boot(struct kstore *ks)
 	}
 	os_info(ks->os, &info);
 	ks->nobjects = info.nobjects;
+	shared_store = ks->os;
 	return 0;
 }
 

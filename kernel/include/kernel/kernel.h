@@ -29,6 +29,12 @@ struct kstore {
  * disk. Returns TOY_ERR_NOTFOUND when there is no disk. */
 int kstore_env(struct os_env *env);
 
+/* The mounted store, shared by every thread: take the lock around each use
+ * (one transaction at a time). kstore_lock returns NULL when Toy runs
+ * without a store. Never touch a domain's memory while holding it. */
+os_store *kstore_lock(void);
+void kstore_unlock(void);
+
 /* Mounts the store and bumps the boot counter. Returns 0, or an error after
  * logging why (TOY_ERR_CORRUPT: the disk is not a Toy store). */
 int kstore_boot(struct kstore *ks);

@@ -1,0 +1,83 @@
+/* kernel/pagecache.h — the page cache and memory windows: RAM as a cache of
+ * the store.
+ *
+ * The cache maps (object ID, page number) to a frame. A window is a range of
+ * kernel virtual address space (reserved, not mapped) whose pages fault in
+ * on first touch: the arch's page-fault handler calls kernel_page_fault(),
+ * which finds or reads the page and maps it. A domain's linear memory is a
+ * window backed by its memory object; the vm reaches it as plain memory.
+ *
+ * Each window page is backed by one object page: by default page i of the
+ * window's memory object, or, after pc_window_map, a page of another object.
+ * A memory-object page that was made dirty is never written to the memory
+ * object itself except by pc_window_sync, so the memory object always holds
+ * the memory as of the domain's last sync. When the cache must evict a dirty
+ * page of a memory object before then, it writes it to the window's swap
+ * object (committed at once; swap holds no durable meaning and is
+ * discarded at the next boot) and reads it back from there on the next
+ * fault. Pages of mapped objects are written back to the object itself.
+ *
+ * Dirty pages are found through the MMU's dirty bits (arch_mmu_query) or,
+ * where the arch has none, by mapping clean pages read-only and marking the
+ * page dirty on the write fault. Clean pages are evicted, least recently
+ * used first, when free frames run low, so a window may be far larger than
+ * RAM.
+ *
+ * Locking: one kernel mutex guards the cache. A fault may block on the disk
+ * (other threads run meanwhile). Code must not touch window memory while it
+ * holds the store lock (kstore_lock) or the cache's lock: copy through a
+ * kernel buffer instead. */
+#ifndef KERNEL_PAGECACHE_H
+#define KERNEL_PAGECACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <toy/id.h>
+
+struct pc_window;
+
+/* Sets up the cache; it may use up to max_frames frames (0: a default share
+ * of RAM). Called once at boot, after the store is mounted. */
+void pc_init(uint64_t max_frames);
+
+/* Reserves a window of size bytes (a multiple of 4 KiB) backed by the
+ * memory object mem, with swap as its swap object (both must exist; swap is
+ * emptied). Returns 0, TOY_ERR_NOMEM or TOY_ERR_LIMIT (address space). */
+int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap,
+		     struct pc_window **out);
+
+/* Lowest address of the window. */
+uint8_t *pc_window_base(const struct pc_window *w);
+
+/* Backs window bytes [off, off+len) (page aligned) with object obj from
+ * obj_off (page aligned). Pages already faulted in there are first written
+ * back (if dirty) and dropped. Returns 0, TOY_ERR_RANGE or an I/O error. */
+int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
+		  uint64_t obj_off);
+
+/* Inside the caller's open store transaction (the caller holds
+ * kstore_lock): writes every dirty page and every swapped page of the
+ * window's memory object to the memory object, sets its size to size_bytes
+ * (the linear memory's size), and writes back dirty pages of mapped objects.
+ * After the caller commits, call pc_window_synced so swap is emptied and the
+ * pages count as clean. Returns 0 or an error (the caller then aborts). */
+int pc_window_sync(struct pc_window *w, uint64_t size_bytes);
+void pc_window_synced(struct pc_window *w);
+
+/* Unmaps every page and frees the window; unsynced changes are lost. */
+void pc_window_destroy(struct pc_window *w);
+
+/* Called by the arch's page-fault handler for a fault at kernel address va
+ * (write: the access was a write). Returns true when the page is now mapped
+ * and the access may be retried, false when va is in no window (the arch
+ * then panics). May block; called with interrupts enabled when they were
+ * enabled at the fault. */
+bool kernel_page_fault(uintptr_t va, bool write);
+
+/* Counters for tests and benchmarks. */
+struct pc_stats {
+	uint64_t faults, reads, evictions, writebacks, swapouts, frames_used, frames_max;
+};
+void pc_stats(struct pc_stats *st);
+
+#endif
