@@ -19,6 +19,7 @@
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
+#include <kernel/pagecache.h>
 #include <kernel/test.h>
 #include <kernel/thread.h>
 #include <string.h>
@@ -126,6 +127,7 @@ void kmain(struct boot_info *bi)
 	dev_init();
 	struct kstore ks = {0};
 	int err = kstore_boot(&ks);
+	pc_init(0);
 	ready(&ks, err);
 	run_mode(&ks, err);
 	for (;;)

@@ -2,7 +2,7 @@
 # arch/x86_64 and arch/aarch64 (the kernel image) and arch/host (the core as a Linux program
 # for the cmocka tests). Paths are relative to kernel/.
 set(TOY_KERNEL_CORE_SOURCES
-    cmdline.c heap.c log.c pmm.c printf.c random.c test.c thread.c vm.c)
+    cmdline.c heap.c log.c pagecache.c pmm.c printf.c random.c test.c thread.c vm.c)
 # The mem*/str* functions; a hosted build takes its libc's instead.
 set(TOY_KERNEL_LIBC_SOURCES string.c)
 # The in-kernel tests that need no devices (arch/host runs them too).

@@ -5,7 +5,10 @@
  * registers once, at boot, and keep them. Stacks come in slots of the stack
  * size plus one unmapped guard page below, so running off the end of a
  * stack faults (and the arch reports it) instead of silently overwriting
- * the heap; freed slots are reused. Stack pages need not be contiguous. */
+ * the heap; freed slots are reused. Stack pages need not be contiguous.
+ * Page-cache windows (vm_reserve) are slots too, left unmapped: their
+ * pages come and go with faults, and the guard page below keeps one
+ * window's neighbour from running into it. */
 #include <arch/irq.h>
 #include <arch/mmu.h>
 #include <kernel/log.h>
@@ -107,6 +110,24 @@ void vm_free_stack(void *stack, size_t size)
 	if (nfree_slots < MAX_FREE_SLOTS) {
 		free_slots[nfree_slots] = (uintptr_t)stack - ARCH_PAGE_SIZE;
 		free_slot_size[nfree_slots++] = size;
+	}
+	arch_irq_restore(on);
+}
+
+uintptr_t vm_reserve(uint64_t size)
+{
+	if (!size || size % ARCH_PAGE_SIZE || size > arch_mmu_map_size())
+		return 0;
+	uintptr_t slot = take_slot((size_t)size);
+	return slot ? slot + ARCH_PAGE_SIZE : 0;
+}
+
+void vm_release(uintptr_t va, uint64_t size)
+{
+	bool on = arch_irq_save();
+	if (nfree_slots < MAX_FREE_SLOTS) {
+		free_slots[nfree_slots] = va - ARCH_PAGE_SIZE;
+		free_slot_size[nfree_slots++] = (size_t)size;
 	}
 	arch_irq_restore(on);
 }

@@ -2,9 +2,11 @@
  *
  * Kernel code runs on SP_EL0, so its exceptions arrive at the "current
  * EL, SP_EL0" entries with SP_EL1, the exception stack, selected. A
- * synchronous exception (a fault: always a kernel bug) saves the frame on
- * the exception stack, so even a thread that ran off its stack into the
- * guard page gets a report. An IRQ switches back to the interrupted
+ * synchronous exception saves the frame on the exception stack, so even a
+ * thread that ran off its stack into the guard page gets a report; when
+ * a64_sync returns instead, the fault is a page-cache window's, and it is
+ * entered again on the thread's stack (fault_sp0) like an IRQ, since the
+ * page cache may block. An IRQ switches back to the interrupted
  * thread's stack at once and saves its frame and FP/SIMD state there: the
  * handler may switch threads, and the frame must stay with its thread
  * until it runs again. Every other entry (lower ELs, FIQ, SError, faults
@@ -72,6 +74,63 @@
 	brk #1
 	.endm
 
+	/* An entry that runs its handler on the interrupted thread's stack
+	 * (SP_EL0), saving the whole frame and the FP/SIMD state there. */
+	.macro on_thread_stack handler
+	msr spsel, #0
+	sub sp, sp, #FP_FRAME
+	save_gprs
+	add x0, sp, #FP_FRAME
+	str x0, [sp, #248]
+	add x0, sp, #FRAME
+	stp q0, q1, [x0, #0]
+	stp q2, q3, [x0, #32]
+	stp q4, q5, [x0, #64]
+	stp q6, q7, [x0, #96]
+	stp q8, q9, [x0, #128]
+	stp q10, q11, [x0, #160]
+	stp q12, q13, [x0, #192]
+	stp q14, q15, [x0, #224]
+	stp q16, q17, [x0, #256]
+	stp q18, q19, [x0, #288]
+	stp q20, q21, [x0, #320]
+	stp q22, q23, [x0, #352]
+	stp q24, q25, [x0, #384]
+	stp q26, q27, [x0, #416]
+	stp q28, q29, [x0, #448]
+	stp q30, q31, [x0, #480]
+	mrs x1, fpcr
+	mrs x2, fpsr
+	str x1, [x0, #512]
+	str x2, [x0, #520]
+	mov x0, sp
+	bl \handler
+	add x0, sp, #FRAME
+	ldp q0, q1, [x0, #0]
+	ldp q2, q3, [x0, #32]
+	ldp q4, q5, [x0, #64]
+	ldp q6, q7, [x0, #96]
+	ldp q8, q9, [x0, #128]
+	ldp q10, q11, [x0, #160]
+	ldp q12, q13, [x0, #192]
+	ldp q14, q15, [x0, #224]
+	ldp q16, q17, [x0, #256]
+	ldp q18, q19, [x0, #288]
+	ldp q20, q21, [x0, #320]
+	ldp q22, q23, [x0, #352]
+	ldp q24, q25, [x0, #384]
+	ldp q26, q27, [x0, #416]
+	ldp q28, q29, [x0, #448]
+	ldp q30, q31, [x0, #480]
+	ldr x1, [x0, #512]
+	ldr x2, [x0, #520]
+	msr fpcr, x1
+	msr fpsr, x2
+	restore_gprs
+	add sp, sp, #FP_FRAME
+	eret
+	.endm
+
 	.text
 	.balign 2048
 	.globl a64_vectors
@@ -102,60 +161,16 @@ sync_sp0:
 	str x0, [sp, #248]
 	mov x0, sp
 	bl a64_sync
+	/* a64_sync returned: a page fault for the page cache, handled on the
+	 * thread's stack. Put everything back as it was at the fault (ESR and
+	 * FAR still hold its syndrome) and enter again as an IRQ does. */
 	restore_gprs
 	add sp, sp, #FRAME
-	eret
+	b fault_sp0
+
 
 irq_sp0:
-	msr spsel, #0
-	sub sp, sp, #FP_FRAME
-	save_gprs
-	add x0, sp, #FP_FRAME
-	str x0, [sp, #248]
-	add x0, sp, #FRAME
-	stp q0, q1, [x0, #0]
-	stp q2, q3, [x0, #32]
-	stp q4, q5, [x0, #64]
-	stp q6, q7, [x0, #96]
-	stp q8, q9, [x0, #128]
-	stp q10, q11, [x0, #160]
-	stp q12, q13, [x0, #192]
-	stp q14, q15, [x0, #224]
-	stp q16, q17, [x0, #256]
-	stp q18, q19, [x0, #288]
-	stp q20, q21, [x0, #320]
-	stp q22, q23, [x0, #352]
-	stp q24, q25, [x0, #384]
-	stp q26, q27, [x0, #416]
-	stp q28, q29, [x0, #448]
-	stp q30, q31, [x0, #480]
-	mrs x1, fpcr
-	mrs x2, fpsr
-	str x1, [x0, #512]
-	str x2, [x0, #520]
-	mov x0, sp
-	bl a64_irq
-	add x0, sp, #FRAME
-	ldp q0, q1, [x0, #0]
-	ldp q2, q3, [x0, #32]
-	ldp q4, q5, [x0, #64]
-	ldp q6, q7, [x0, #96]
-	ldp q8, q9, [x0, #128]
-	ldp q10, q11, [x0, #160]
-	ldp q12, q13, [x0, #192]
-	ldp q14, q15, [x0, #224]
-	ldp q16, q17, [x0, #256]
-	ldp q18, q19, [x0, #288]
-	ldp q20, q21, [x0, #320]
-	ldp q22, q23, [x0, #352]
-	ldp q24, q25, [x0, #384]
-	ldp q26, q27, [x0, #416]
-	ldp q28, q29, [x0, #448]
-	ldp q30, q31, [x0, #480]
-	ldr x1, [x0, #512]
-	ldr x2, [x0, #520]
-	msr fpcr, x1
-	msr fpsr, x2
-	restore_gprs
-	add sp, sp, #FP_FRAME
-	eret
+	on_thread_stack a64_irq
+
+fault_sp0:
+	on_thread_stack a64_fault

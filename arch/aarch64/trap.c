@@ -1,6 +1,11 @@
 /* trap.c (aarch64) — exception reports, the GICv3 and interrupt dispatch.
  *
- * Exceptions in the kernel are kernel bugs: a64_sync prints a report that
+ * A data abort at an address in the map window may be a page-cache
+ * window's page not yet faulted in: a64_sync, on the exception stack,
+ * returns for those, and exceptions.S enters a64_fault on the thread's own
+ * stack, where kernel_page_fault may block on the disk with interrupts
+ * enabled (if they were at the fault) while other threads run. Every
+ * other exception in the kernel is a kernel bug: a64_sync prints a report that
  * can be read without a debugger (the exception class and, for aborts,
  * the fault status, the faulting address and whether it was a read or a
  * write; every register; a backtrace from the frame's x29) and powers off
@@ -11,7 +16,9 @@
  * handler on a line runs and the end of interrupt comes after them. */
 #include <arch/cpu.h>
 #include <arch/irq.h>
+#include <arch/mmu.h>
 #include <kernel/log.h>
+#include <kernel/pagecache.h>
 #include <toy/err.h>
 
 #include "a64.h"
@@ -179,8 +186,50 @@ static void report(const struct trap_frame *f)
 	a64_print_backtrace(f->x[29], 16);
 }
 
+#define EC_DATA_ABORT_EL1 0x25
+#define ESR_WNR           (1u << 6)
+#define SPSR_I            (1u << 7)
+
+/* True when [va, va + len) is mapped (the thread's stack has room). */
+static bool mapped(uint64_t va, uint64_t len)
+{
+	uint64_t pa;
+	unsigned flags;
+	for (uint64_t p = va & ~0xfffull; p < va + len; p += 4096)
+		if (arch_mmu_query(p, &pa, &flags))
+			return false;
+	return true;
+}
+
+/* A translation, access flag or permission fault on a data access in the
+ * map window, from a thread whose stack can take the handler's frame. */
+static bool for_page_cache(const struct trap_frame *f)
+{
+	unsigned ec = (unsigned)(f->esr >> 26) & 0x3f, fsc = (unsigned)f->esr & 0x3c;
+	if (ec != EC_DATA_ABORT_EL1 || (fsc != 0x04 && fsc != 0x08 && fsc != 0x0c))
+		return false;
+	if (f->far < MAP_BASE || f->far - MAP_BASE >= MAP_SIZE)
+		return false;
+	return mapped(f->sp - 8192, 8192);
+}
+
 void a64_sync(struct trap_frame *f)
 {
+	if (for_page_cache(f))
+		return; /* to a64_fault, on the thread's stack */
+	report(f);
+	arch_poweroff(3);
+}
+
+void a64_fault(struct trap_frame *f);
+void a64_fault(struct trap_frame *f)
+{
+	if (!(f->spsr & SPSR_I))
+		arch_irq_enable();
+	bool ok = kernel_page_fault(f->far, f->esr & ESR_WNR);
+	arch_irq_disable();
+	if (ok)
+		return;
 	report(f);
 	arch_poweroff(3);
 }

@@ -2,14 +2,23 @@
 #ifndef HOST_H
 #define HOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#define HOST_RAM (64ull << 20)
+#define HOST_RAM      (64ull << 20)
+#define HOST_MAP_SIZE (64ull << 30) /* the arch_mmu_map window */
 
 /* Monotonic nanoseconds (CLOCK_MONOTONIC). */
 uint64_t host_now_ns(void);
 
 /* Creates the simulated RAM and the map window, once. */
 void host_mem_init(void);
+
+/* True when va lies in the map window. */
+bool host_in_window(uintptr_t va);
+
+/* Handles a fault that only the emulated accessed/dirty bits caused
+ * (mmu.c): sets the bit, restores the access and returns true. */
+bool host_mmu_fault(uintptr_t va);
 
 #endif

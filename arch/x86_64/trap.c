@@ -1,6 +1,11 @@
 /* trap.c (x86_64) — the IDT, exception reports and interrupt dispatch.
  *
- * Exceptions in the kernel are kernel bugs: x86_trap prints a report that
+ * A page fault first goes to the page cache (kernel_page_fault), which
+ * maps the page if the address lies in one of its windows; it may block
+ * on the disk, so it runs with interrupts enabled if they were at the
+ * fault, on the faulting thread's stack where the frame already is, and
+ * other threads run meanwhile. Every other exception in the kernel is a
+ * kernel bug: x86_trap prints a report that
  * can be read without a debugger (the vector's name, the error code, the
  * faulting address for page faults, every register, a backtrace from the
  * frame's rbp) and powers off with a failure status. IRQs 0-15 come from
@@ -11,6 +16,7 @@
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <kernel/log.h>
+#include <kernel/pagecache.h>
 #include <toy/err.h>
 
 #include "x86.h"
@@ -95,17 +101,17 @@ void x86_idt_init(void)
 	pic_init();
 }
 
-static void dump_regs(const struct trap_frame *f)
+static void dump_regs(const struct trap_frame *f, uint64_t cr2)
 {
 	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
 	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
 	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
 	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
 	kprintf("  rip %016lx cs %lx rflags %08lx ss %lx cr2 %016lx cr3 %016lx\n", f->rip, f->cs,
-		f->rflags, f->ss, read_cr2(), read_cr3());
+		f->rflags, f->ss, cr2, read_cr3());
 }
 
-_Noreturn static void exception(const struct trap_frame *f)
+_Noreturn static void exception(const struct trap_frame *f, uint64_t cr2)
 {
 	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector] : "reserved";
 	kprintf("panic: exception %lu (%s), error code 0x%lx, at rip %016lx\n", f->vector, name,
@@ -113,10 +119,10 @@ _Noreturn static void exception(const struct trap_frame *f)
 	if (f->vector == 8)
 		kprintf("  (a fault while handling a fault: a kernel stack overflow?)\n");
 	if (f->vector == 14)
-		kprintf("  faulting address %016lx (%s, %s)\n", read_cr2(),
+		kprintf("  faulting address %016lx (%s, %s)\n", cr2,
 			f->error & 1 ? "protection" : "not present",
 			f->error & 2 ? "write" : "read");
-	dump_regs(f);
+	dump_regs(f, cr2);
 	kprintf("  at %p\n", (void *)f->rip);
 	x86_print_backtrace(f->rbp, 16);
 	arch_poweroff(3);
@@ -155,10 +161,30 @@ static bool spurious(unsigned irq)
 	return true;
 }
 
+#define RFLAGS_IF (1ull << 9)
+
+/* Lets the page cache resolve a page fault; true if it did. */
+static bool page_fault(const struct trap_frame *f, uint64_t cr2)
+{
+	if (f->error & (1u << 3 | 1u << 4)) /* reserved bit set, instruction fetch */
+		return false;
+	if (f->rflags & RFLAGS_IF)
+		arch_irq_enable();
+	bool ok = kernel_page_fault(cr2, f->error & 2);
+	arch_irq_disable();
+	return ok;
+}
+
 void x86_trap(struct trap_frame *f)
 {
+	if (f->vector == 14) {
+		uint64_t cr2 = read_cr2(); /* before anything can fault again */
+		if (!page_fault(f, cr2))
+			exception(f, cr2);
+		return;
+	}
 	if (f->vector < IRQ_BASE)
-		exception(f);
+		exception(f, read_cr2());
 	unsigned irq = (unsigned)f->vector - IRQ_BASE;
 	if ((irq == 7 || irq == 15) && spurious(irq))
 		return;

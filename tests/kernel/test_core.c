@@ -1,7 +1,8 @@
 /* test_core.c — the portable kernel core on arch/host under cmocka:
  * formatting, the command line, frames, the heap, device mappings, random
  * bytes, threads, sleeping, mutexes, and the kernel's store code (boot
- * counter, not-a-store report) on a file disk. The in-kernel tests that
+ * counter, not-a-store report) and the page cache's tests (pc_) on a
+ * file disk, with page faults as SIGSEGV (arch/host/trap.c). The in-kernel tests that
  * need no devices (pmm_, heap_, thread_create_, mutex_, timer_,
  * vm_stack_guard) run here too, through the same registry the kernel
  * uses; those that need hardware preemption or accessed/dirty bits run
@@ -228,6 +229,23 @@ static void test_store_not_a_store(void **state)
 	assert_int_equal(kstore_boot(&ks), TOY_ERR_NOTFOUND);
 }
 
+/* The page cache's in-kernel tests on a fresh 128 MiB store. */
+static void test_pagecache(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/toy-kernel-host-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0 && ftruncate(fd, 128 << 20) == 0);
+	close(fd);
+	assert_int_equal(host_disk_attach(path), 0);
+	struct os_env env;
+	assert_int_equal(kstore_env(&env), 0);
+	assert_int_equal(os_format(&env, NULL), 0);
+	host_trap_init(); /* cmocka installs its own SIGSEGV handler per test */
+	assert_int_equal(ktest_run("pc_"), 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +259,7 @@ int main(void)
 	    cmocka_unit_test(test_waitq_timeout),
 	    cmocka_unit_test(test_store_boot_counter),
 	    cmocka_unit_test(test_store_not_a_store),
+	    cmocka_unit_test(test_pagecache),
 	};
 	return cmocka_run_group_tests(tests, boot, NULL);
 }

@@ -61,6 +61,12 @@ void host_boot_info(struct boot_info *bi);
  * TOY_ERR_IO. */
 int host_disk_attach(const char *path);
 
+/* Installs the page-fault (SIGSEGV) handler, in front of whatever handler
+ * is there (the sanitizers', a test framework's), which still gets the
+ * faults that are not the kernel's. host_boot_info calls it; call it again
+ * after anything that replaces it. */
+void host_trap_init(void);
+
 static inline uint64_t arch_cycles(void)
 {
 	return host_cycles();

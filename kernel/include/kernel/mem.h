@@ -43,4 +43,11 @@ void *vm_map_device(uint64_t pa, size_t size);
 void *vm_alloc_stack(size_t size);
 void vm_free_stack(void *stack, size_t size);
 
+/* Reserves size bytes (a multiple of 4 KiB) of kernel address space in the
+ * map window, with an unmapped guard page below, and maps nothing there
+ * (the page cache's windows). Returns its lowest address, or 0 when the
+ * window is full. vm_release gives it back; its pages must be unmapped. */
+uintptr_t vm_reserve(uint64_t size);
+void vm_release(uintptr_t va, uint64_t size);
+
 #endif

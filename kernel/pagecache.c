@@ -1,0 +1,769 @@
+/* pagecache.c — the page cache and demand-paged memory windows.
+ *
+ * Every resident page is a struct pc_page: the object page it caches (ID
+ * and page number, the key of one hash table), the frame holding it, and
+ * the window page it is mapped at. A page is either resident (mapped, on
+ * the clock ring) or busy: being read in (PG_READING) or written out
+ * before it is dropped (PG_EVICTING). Busy pages stay in the hash table so
+ * a fault on them waits for the I/O instead of starting its own.
+ *
+ * What a window page shows: the newest pc_window_map range covering it, or
+ * else page i of the memory object, unless the window's swapped bitmap
+ * says the swap object holds a newer copy. A page differs from its object
+ * when PG_DIRTY is set or the MMU reports it dirty; the two are folded
+ * together (and the MMU's bit cleared) when a page is unmapped or synced.
+ * PG_SWAPCOPY says the swap object holds exactly the frame's contents, so
+ * evicting the page needs no write.
+ *
+ * Eviction is a clock over the ring: pages the MMU saw accessed get a
+ * second chance, the others are unmapped; clean ones are dropped at once,
+ * dirty ones are written in batches of up to BATCH pages per transaction
+ * (memory-object pages to swap, mapped-object pages to their object) and
+ * then dropped. It runs in the fault path whenever the cache holds
+ * max_frames pages or free frames fall below low_water.
+ *
+ * Sync writes the dirty and swapped pages into the memory object inside
+ * the caller's transaction and marks them PG_SYNCED; pc_window_synced,
+ * called after the commit, turns PG_SYNCED pages clean and forgets the
+ * swap copies, except pages swapped out after the sync began (the resw
+ * bitmap), whose swap copies are newer than the commit.
+ *
+ * Locking: `lock` guards everything here and is never held while taking
+ * the store lock (kstore_lock); pc_window_sync is called with the store
+ * lock held and takes `lock` inside it, so the order is store, then cache.
+ * Disk I/O outside sync runs with `lock` released and the page busy.
+ * Window memory is never touched here: frames are reached through the
+ * direct map. */
+#include <arch/irq.h>
+#include <arch/mmu.h>
+#include <kernel/kernel.h>
+#include <kernel/log.h>
+#include <kernel/mem.h>
+#include <kernel/pagecache.h>
+#include <kernel/thread.h>
+#include <string.h>
+#include <toy/err.h>
+
+#define PAGE      ARCH_PAGE_SIZE
+#define HASH_BITS 14
+#define NHASH     (1u << HASH_BITS)
+#define BATCH     32 /* pages written per eviction transaction */
+#define MAP_FLAGS (ARCH_MMU_READ | ARCH_MMU_WRITE)
+
+enum {
+	PG_MEM = 1u << 0,      /* a memory-object page (else a mapped object's) */
+	PG_DIRTY = 1u << 1,    /* differs from its object (the MMU bit aside) */
+	PG_SWAPCOPY = 1u << 2, /* swap holds exactly this frame */
+	PG_SYNCED = 1u << 3,   /* written by the running sync */
+	PG_READING = 1u << 4,
+	PG_EVICTING = 1u << 5,
+	PG_BUSY = PG_READING | PG_EVICTING,
+};
+
+struct pc_page {
+	toy_id id;
+	uint64_t pno; /* page number in id */
+	uint64_t pa;
+	struct pc_window *w; /* where it is mapped: page idx of w */
+	uint64_t idx;
+	unsigned flags;
+	struct pc_page *hnext;       /* hash chain */
+	struct pc_page *prev, *next; /* clock ring, resident pages only */
+};
+
+struct pc_range {
+	uint64_t first, count; /* window pages */
+	toy_id obj;
+	uint64_t obj_pno;
+};
+
+struct pc_window {
+	uintptr_t base;
+	uint64_t size, npages;
+	toy_id mem, swap;
+	uint64_t *swapped; /* bit i: swap holds window page i's newest copy */
+	uint64_t *resw;    /* pages swapped out since the running sync began */
+	bool syncing;
+	struct pc_range *ranges;
+	unsigned nranges, cap;
+	struct pc_window *next;
+};
+
+/* Where a window page's contents come from. */
+struct pc_src {
+	toy_id id;
+	uint64_t pno;
+	bool mem, from_swap;
+};
+
+static struct mutex lock;
+static struct waitq busy_q; /* woken whenever a busy page settles */
+static struct pc_page *hash[NHASH];
+static struct pc_page *hand; /* the clock hand; NULL when the ring is empty */
+static struct pc_window *windows;
+static uint64_t max_frames, low_water;
+static struct pc_stats stats;
+static os_store *store; /* as last returned by kstore_lock (sync needs it) */
+
+/* --- small helpers ---------------------------------------------------------- */
+
+static os_store *store_lock(void)
+{
+	os_store *os = kstore_lock();
+	if (os)
+		store = os;
+	return os;
+}
+
+static bool bit(const uint64_t *map, uint64_t i)
+{
+	return map[i / 64] >> (i % 64) & 1;
+}
+
+static void set_bit(uint64_t *map, uint64_t i)
+{
+	map[i / 64] |= 1ull << (i % 64);
+}
+
+static uint64_t bitmap_bytes(const struct pc_window *w)
+{
+	return (w->npages + 63) / 64 * 8;
+}
+
+static uintptr_t page_va(const struct pc_page *p)
+{
+	return p->w->base + p->idx * PAGE;
+}
+
+static void *frame(const struct pc_page *p)
+{
+	return arch_phys_to_virt(p->pa);
+}
+
+/* Maps p's frame at its window page. A new mapping may report DIRTY where
+ * the MMU has no dirty bits of its own until it is cleared (arch/mmu.h). */
+static int map_page(const struct pc_page *p)
+{
+	int err = arch_mmu_map(page_va(p), p->pa, MAP_FLAGS);
+	if (!err)
+		arch_mmu_clear(page_va(p), ARCH_MMU_DIRTY);
+	return err;
+}
+
+/* Releases the cache lock until some busy page settles. */
+static void wait_busy(void)
+{
+	bool on = arch_irq_save();
+	mutex_unlock(&lock);
+	waitq_block(&busy_q);
+	arch_irq_restore(on);
+	mutex_lock(&lock);
+}
+
+/* --- the hash table and the clock ring ------------------------------------- */
+
+static struct pc_page **bucket(const toy_id *id, uint64_t pno)
+{
+	uint64_t h = (toy_id_hash(id) ^ pno) * 0x9e3779b97f4a7c15ull;
+	return &hash[h >> (64 - HASH_BITS)];
+}
+
+static struct pc_page *lookup(const toy_id *id, uint64_t pno)
+{
+	for (struct pc_page *p = *bucket(id, pno); p; p = p->hnext)
+		if (p->pno == pno && toy_id_eq(&p->id, id))
+			return p;
+	return NULL;
+}
+
+static void hash_remove(struct pc_page *p)
+{
+	struct pc_page **pp = bucket(&p->id, p->pno);
+	while (*pp != p)
+		pp = &(*pp)->hnext;
+	*pp = p->hnext;
+}
+
+static void ring_insert(struct pc_page *p)
+{
+	if (!hand) {
+		p->prev = p->next = p;
+		hand = p;
+		return;
+	}
+	p->next = hand;
+	p->prev = hand->prev;
+	hand->prev->next = p;
+	hand->prev = p;
+}
+
+static void ring_remove(struct pc_page *p)
+{
+	if (!p->next)
+		return;
+	if (p->next == p) {
+		hand = NULL;
+	} else {
+		p->prev->next = p->next;
+		p->next->prev = p->prev;
+		if (hand == p)
+			hand = p->next;
+	}
+	p->prev = p->next = NULL;
+}
+
+/* Frees a page that is off the ring and unmapped. */
+static void drop(struct pc_page *p)
+{
+	hash_remove(p);
+	pmm_free(p->pa, 1);
+	kfree(p);
+	stats.frames_used--;
+}
+
+/* Calls fn on every page mapped in (or busy for) w, until fn returns
+ * non-zero, which is then returned. fn may drop the page it is given. */
+static int each_page(struct pc_window *w, int (*fn)(struct pc_page *p, void *arg), void *arg)
+{
+	for (unsigned b = 0; b < NHASH; b++) {
+		struct pc_page *next;
+		for (struct pc_page *p = hash[b]; p; p = next) {
+			next = p->hnext;
+			int r = p->w == w ? fn(p, arg) : 0;
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* --- dirty state ------------------------------------------------------------ */
+
+static void note_dirty(struct pc_page *p, unsigned mmu_flags)
+{
+	if (mmu_flags & ARCH_MMU_DIRTY)
+		p->flags = (p->flags | PG_DIRTY) & ~PG_SWAPCOPY;
+}
+
+/* Unmaps a resident page, keeping what the MMU knew of its dirtiness.
+ * Query and unmap run with interrupts off so no write slips between. */
+static void unmap_page(struct pc_page *p)
+{
+	uint64_t pa;
+	unsigned f = 0;
+	bool on = arch_irq_save();
+	arch_mmu_query(page_va(p), &pa, &f);
+	arch_mmu_unmap(page_va(p));
+	arch_irq_restore(on);
+	note_dirty(p, f);
+}
+
+/* Moves the MMU's dirty bit of a resident page into PG_DIRTY. */
+static void fold_dirty(struct pc_page *p)
+{
+	uint64_t pa;
+	unsigned f = 0;
+	bool on = arch_irq_save();
+	if (arch_mmu_query(page_va(p), &pa, &f) == 0 && (f & ARCH_MMU_DIRTY))
+		arch_mmu_clear(page_va(p), ARCH_MMU_DIRTY);
+	arch_irq_restore(on);
+	note_dirty(p, f);
+}
+
+static bool needs_write(const struct pc_page *p)
+{
+	if (p->flags & PG_MEM)
+		return (p->flags & PG_DIRTY) && !(p->flags & PG_SWAPCOPY);
+	return p->flags & PG_DIRTY;
+}
+
+/* --- writing pages out ------------------------------------------------------ */
+
+/* Writes a mapped object's page back, never past the object's end (a
+ * mapping does not grow its object). */
+static int write_mapped(os_store *os, const struct pc_page *p)
+{
+	struct os_stat st;
+	int err = os_stat(os, &p->id, &st);
+	uint64_t off = p->pno * PAGE;
+	if (err || off >= st.size)
+		return err;
+	uint64_t len = st.size - off < PAGE ? st.size - off : PAGE;
+	return os_write(os, &p->id, off, frame(p), (size_t)len);
+}
+
+static int write_out(os_store *os, const struct pc_page *p)
+{
+	if (p->flags & PG_MEM)
+		return os_write(os, &p->w->swap, p->idx * PAGE, frame(p), PAGE);
+	return write_mapped(os, p);
+}
+
+/* Writes n unmapped PG_EVICTING pages in one transaction (the cache lock
+ * is released meanwhile), then drops them. On failure they are mapped
+ * again, still dirty, and the error is returned. */
+static int write_batch(struct pc_page **batch, unsigned n)
+{
+	mutex_unlock(&lock);
+	os_store *os = store_lock();
+	int err = os ? os_begin(os) : TOY_ERR_NOTFOUND;
+	for (unsigned i = 0; i < n && !err; i++)
+		err = write_out(os, batch[i]);
+	if (!err)
+		err = os_commit(os, NULL);
+	else if (os)
+		os_abort(os);
+	kstore_unlock();
+	mutex_lock(&lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct pc_page *p = batch[i];
+		p->flags &= ~PG_EVICTING;
+		if (err) {
+			if (map_page(p) == 0)
+				ring_insert(p);
+			continue;
+		}
+		if (p->flags & PG_MEM) {
+			set_bit(p->w->swapped, p->idx);
+			if (p->w->syncing)
+				set_bit(p->w->resw, p->idx);
+			stats.swapouts++;
+		} else {
+			stats.writebacks++;
+		}
+		drop(p);
+	}
+	waitq_wake_all(&busy_q);
+	if (err)
+		klog(LOG_ERROR, "pagecache: writing %u pages out: %s", n, toy_strerror(err));
+	return err;
+}
+
+/* Takes a resident page out of service: off the ring, unmapped. Returns
+ * true when it must be written before it is dropped (it is then marked
+ * PG_EVICTING), false when it was dropped. */
+static bool retire(struct pc_page *p)
+{
+	ring_remove(p);
+	unmap_page(p);
+	if (needs_write(p)) {
+		p->flags |= PG_EVICTING;
+		return true;
+	}
+	drop(p);
+	return false;
+}
+
+/* One sweep of the clock: frees up to BATCH clean pages or writes out up
+ * to BATCH dirty ones. Returns 0 when it made room (or waited for busy
+ * pages to settle), TOY_ERR_NOMEM when there is nothing to evict, or the
+ * write's error. */
+static int evict_some(void)
+{
+	struct pc_page *batch[BATCH];
+	unsigned n = 0, dropped = 0;
+	uint64_t budget = 2 * stats.frames_used + 2;
+	while (hand && n < BATCH && dropped < BATCH && budget--) {
+		struct pc_page *p = hand;
+		hand = p->next;
+		uint64_t pa;
+		unsigned f = 0;
+		if (arch_mmu_query(page_va(p), &pa, &f) == 0 && (f & ARCH_MMU_ACCESSED)) {
+			arch_mmu_clear(page_va(p), ARCH_MMU_ACCESSED);
+			continue;
+		}
+		stats.evictions++;
+		if (retire(p))
+			batch[n++] = p;
+		else
+			dropped++;
+	}
+	if (n)
+		return write_batch(batch, n);
+	if (dropped)
+		return 0;
+	if (stats.frames_used) { /* all busy */
+		wait_busy();
+		return 0;
+	}
+	return TOY_ERR_NOMEM;
+}
+
+static bool low_on_frames(void)
+{
+	return stats.frames_used >= max_frames || pmm_free_count() < low_water;
+}
+
+/* --- windows ---------------------------------------------------------------- */
+
+static struct pc_window *window_at(uintptr_t va)
+{
+	for (struct pc_window *w = windows; w; w = w->next)
+		if (va >= w->base && va - w->base < w->size)
+			return w;
+	return NULL;
+}
+
+static void source(const struct pc_window *w, uint64_t idx, struct pc_src *s)
+{
+	for (unsigned i = w->nranges; i-- > 0;) {
+		const struct pc_range *r = &w->ranges[i];
+		if (idx >= r->first && idx - r->first < r->count) {
+			*s = (struct pc_src){r->obj, r->obj_pno + (idx - r->first), false, false};
+			return;
+		}
+	}
+	*s = (struct pc_src){w->mem, idx, true, bit(w->swapped, idx)};
+}
+
+int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struct pc_window **out)
+{
+	if (!size || size % PAGE)
+		return TOY_ERR_INVAL;
+	struct pc_window *w = kzalloc(sizeof(*w));
+	if (!w)
+		return TOY_ERR_NOMEM;
+	*w = (struct pc_window){.size = size, .npages = size / PAGE, .mem = *mem, .swap = *swap};
+	w->swapped = kzalloc(bitmap_bytes(w));
+	w->resw = kzalloc(bitmap_bytes(w));
+	int err = w->swapped && w->resw ? 0 : TOY_ERR_NOMEM;
+	if (!err && !(w->base = vm_reserve(size)))
+		err = TOY_ERR_LIMIT;
+	if (!err) {
+		struct os_stat st;
+		os_store *os = store_lock();
+		err = os ? os_stat(os, mem, &st) : TOY_ERR_NOTFOUND;
+		if (!err && !(err = os_begin(os))) {
+			err = os_set_size(os, swap, 0);
+			err = err ? (os_abort(os), err) : os_commit(os, NULL);
+		}
+		kstore_unlock();
+	}
+	if (err) {
+		if (w->base)
+			vm_release(w->base, size);
+		kfree(w->swapped);
+		kfree(w->resw);
+		kfree(w);
+		return err;
+	}
+	mutex_lock(&lock);
+	w->next = windows;
+	windows = w;
+	mutex_unlock(&lock);
+	*out = w;
+	return 0;
+}
+
+uint8_t *pc_window_base(const struct pc_window *w)
+{
+	return (uint8_t *)w->base;
+}
+
+/* --- the fault path ---------------------------------------------------------- */
+
+enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
+
+/* Reads window page idx from s into a new frame and maps it. Called with
+ * the lock held; releases it during the read. */
+static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
+{
+	uint64_t pa = pmm_alloc(1);
+	struct pc_page *p = pa ? kzalloc(sizeof(*p)) : NULL;
+	if (!p) {
+		if (pa)
+			pmm_free(pa, 1);
+		return evict_some() ? FAULT_FAIL : FAULT_AGAIN;
+	}
+	*p = (struct pc_page){.id = s->id,
+			      .pno = s->pno,
+			      .pa = pa,
+			      .w = w,
+			      .idx = idx,
+			      .flags = PG_READING | (s->mem ? PG_MEM : 0u)};
+	struct pc_page **b = bucket(&p->id, p->pno);
+	p->hnext = *b;
+	*b = p;
+	stats.frames_used++;
+	mutex_unlock(&lock);
+	os_store *os = store_lock();
+	const toy_id *from = s->from_swap ? &w->swap : &s->id;
+	int64_t n = os ? os_read(os, from, (s->from_swap ? idx : s->pno) * PAGE, frame(p), PAGE)
+		       : TOY_ERR_NOTFOUND;
+	kstore_unlock();
+	mutex_lock(&lock);
+	p->flags &= ~PG_READING;
+	waitq_wake_all(&busy_q);
+	int err = n < 0 ? (int)n : map_page(p);
+	if (err) {
+		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(p),
+		     toy_strerror(err));
+		drop(p);
+		return FAULT_FAIL;
+	}
+	stats.reads++;
+	if (s->from_swap)
+		p->flags |= PG_DIRTY | PG_SWAPCOPY;
+	ring_insert(p);
+	return FAULT_DONE;
+}
+
+/* Maps page p, resident elsewhere, at window page idx of w instead. */
+static int move_page(struct pc_page *p, struct pc_window *w, uint64_t idx)
+{
+	unmap_page(p);
+	p->w = w;
+	p->idx = idx;
+	if (map_page(p) == 0)
+		return FAULT_DONE;
+	ring_remove(p);
+	drop(p); /* only a dirty mapped-object page could lose data here */
+	return FAULT_FAIL;
+}
+
+static int fault_step(uintptr_t va)
+{
+	struct pc_window *w = window_at(va);
+	if (!w)
+		return FAULT_FAIL;
+	uint64_t idx = (va - w->base) / PAGE;
+	struct pc_src s;
+	source(w, idx, &s);
+	struct pc_page *p = lookup(&s.id, s.pno);
+	if (p && (p->flags & PG_BUSY)) {
+		wait_busy();
+		return FAULT_AGAIN;
+	}
+	if (p)
+		return p->w == w && p->idx == idx ? FAULT_DONE : move_page(p, w, idx);
+	if (low_on_frames() && stats.frames_used) {
+		int err = evict_some();
+		return err && err != TOY_ERR_NOMEM ? FAULT_FAIL : FAULT_AGAIN;
+	}
+	return page_in(w, idx, &s);
+}
+
+bool kernel_page_fault(uintptr_t va, bool write)
+{
+	(void)write; /* pages are mapped writable; the MMU tracks dirtiness */
+	mutex_lock(&lock);
+	stats.faults++;
+	int r;
+	while ((r = fault_step(va)) == FAULT_AGAIN)
+		;
+	mutex_unlock(&lock);
+	return r == FAULT_DONE;
+}
+
+/* --- map, sync, destroy ------------------------------------------------------ */
+
+struct collect {
+	uint64_t first, count;
+	struct pc_page *batch[BATCH];
+	unsigned n;
+	bool waited;
+};
+
+/* Retires w's pages in the range that no longer show what the window
+ * shows there; waits for busy ones. */
+static int collect_stale(struct pc_page *p, void *arg)
+{
+	struct collect *c = arg;
+	if (p->idx < c->first || p->idx - c->first >= c->count)
+		return 0;
+	if (p->flags & PG_BUSY) {
+		wait_busy();
+		c->waited = true;
+		return 1;
+	}
+	struct pc_src s;
+	source(p->w, p->idx, &s);
+	if (s.pno == p->pno && toy_id_eq(&s.id, &p->id))
+		return 0;
+	if (retire(p))
+		c->batch[c->n++] = p;
+	return c->n == BATCH;
+}
+
+int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
+		  uint64_t obj_off)
+{
+	if (off % PAGE || len % PAGE || obj_off % PAGE || !len || off > w->size ||
+	    len > w->size - off)
+		return TOY_ERR_RANGE;
+	struct os_stat st;
+	os_store *os = store_lock();
+	int err = os ? os_stat(os, obj, &st) : TOY_ERR_NOTFOUND;
+	kstore_unlock();
+	if (err)
+		return err;
+	mutex_lock(&lock);
+	if (w->nranges == w->cap) {
+		unsigned cap = w->cap ? 2 * w->cap : 8;
+		struct pc_range *r = kmalloc(cap * sizeof(*r));
+		if (!r) {
+			mutex_unlock(&lock);
+			return TOY_ERR_NOMEM;
+		}
+		if (w->nranges)
+			memcpy(r, w->ranges, w->nranges * sizeof(*r));
+		kfree(w->ranges);
+		w->ranges = r;
+		w->cap = cap;
+	}
+	w->ranges[w->nranges++] = (struct pc_range){off / PAGE, len / PAGE, *obj, obj_off / PAGE};
+	struct collect c = {off / PAGE, len / PAGE, {0}, 0, false};
+	do {
+		c.n = 0;
+		c.waited = false;
+		each_page(w, collect_stale, &c);
+		if (c.n)
+			err = write_batch(c.batch, c.n);
+	} while (!err && (c.n || c.waited));
+	mutex_unlock(&lock);
+	return err;
+}
+
+struct sync_ctx {
+	os_store *os;
+	struct pc_window *w;
+	uint64_t size;
+};
+
+static int sync_page(struct pc_page *p, void *arg)
+{
+	struct sync_ctx *c = arg;
+	p->flags &= ~PG_SYNCED;
+	if (p->flags & PG_READING)
+		return 0; /* its source is in the store already */
+	if (!(p->flags & PG_EVICTING))
+		fold_dirty(p);
+	if (!(p->flags & PG_DIRTY))
+		return 0;
+	int err = 0;
+	if (!(p->flags & PG_MEM))
+		err = write_mapped(c->os, p);
+	else if (p->idx * PAGE < c->size)
+		err = os_write(c->os, &c->w->mem, p->idx * PAGE, frame(p), PAGE);
+	else
+		return 0;
+	if (!err)
+		p->flags |= PG_SYNCED;
+	return err;
+}
+
+/* Copies the swapped pages that are not resident from swap into the
+ * memory object (resident ones were written by sync_page if dirty). */
+static int sync_swapped(struct sync_ctx *c, uint8_t *buf)
+{
+	struct pc_window *w = c->w;
+	uint64_t end = c->size / PAGE < w->npages ? c->size / PAGE : w->npages;
+	int err = 0;
+	for (uint64_t i = 0; i < end && !err; i++) {
+		if (!w->swapped[i / 64]) {
+			i |= 63;
+			continue;
+		}
+		struct pc_page *p = bit(w->swapped, i) ? lookup(&w->mem, i) : NULL;
+		if (!bit(w->swapped, i) || (p && p->w == w && !(p->flags & PG_READING)))
+			continue;
+		int64_t n = os_read(c->os, &w->swap, i * PAGE, buf, PAGE);
+		if (n >= 0 && n < PAGE)
+			memset(buf + n, 0, PAGE - (size_t)n);
+		err = n < 0 ? (int)n : os_write(c->os, &w->mem, i * PAGE, buf, PAGE);
+	}
+	return err;
+}
+
+int pc_window_sync(struct pc_window *w, uint64_t size_bytes)
+{
+	uint8_t *buf = kmalloc(PAGE);
+	if (!buf)
+		return TOY_ERR_NOMEM;
+	struct sync_ctx c = {store, w, size_bytes};
+	mutex_lock(&lock);
+	w->syncing = true;
+	memset(w->resw, 0, bitmap_bytes(w));
+	int err = each_page(w, sync_page, &c);
+	if (!err)
+		err = sync_swapped(&c, buf);
+	if (!err)
+		err = os_set_size(c.os, &w->mem, size_bytes);
+	mutex_unlock(&lock);
+	kfree(buf);
+	return err;
+}
+
+static int mark_clean(struct pc_page *p, void *arg)
+{
+	(void)arg;
+	if (p->flags & PG_SYNCED)
+		p->flags &= ~(PG_SYNCED | PG_DIRTY);
+	return 0;
+}
+
+void pc_window_synced(struct pc_window *w)
+{
+	mutex_lock(&lock);
+	each_page(w, mark_clean, NULL);
+	memcpy(w->swapped, w->resw, bitmap_bytes(w));
+	w->syncing = false;
+	mutex_unlock(&lock);
+}
+
+/* Drops every page of the window; returns 1 after waiting for a busy one
+ * (the walk then starts again). */
+static int discard(struct pc_page *p, void *arg)
+{
+	(void)arg;
+	if (p->flags & PG_BUSY) {
+		wait_busy();
+		return 1;
+	}
+	ring_remove(p);
+	unmap_page(p);
+	drop(p);
+	return 0;
+}
+
+void pc_window_destroy(struct pc_window *w)
+{
+	if (!w)
+		return;
+	mutex_lock(&lock);
+	while (each_page(w, discard, NULL))
+		;
+	struct pc_window **pp = &windows;
+	while (*pp != w)
+		pp = &(*pp)->next;
+	*pp = w->next;
+	mutex_unlock(&lock);
+	vm_release(w->base, w->size);
+	kfree(w->ranges);
+	kfree(w->swapped);
+	kfree(w->resw);
+	kfree(w);
+}
+
+void pc_stats(struct pc_stats *st)
+{
+	mutex_lock(&lock);
+	*st = stats;
+	mutex_unlock(&lock);
+}
+
+void pc_init(uint64_t frames)
+{
+	mutex_lock(&lock);
+	uint64_t total = pmm_total_count();
+	max_frames = frames ? frames : total * 5 / 8;
+	if (max_frames < 16)
+		max_frames = 16;
+	low_water = total / 32 + 32;
+	stats.frames_max = max_frames;
+	while (stats.frames_used > max_frames && evict_some() == 0)
+		;
+	mutex_unlock(&lock);
+	klog(LOG_INFO, "pagecache: up to %llu frames (%llu MiB)", (unsigned long long)max_frames,
+	     (unsigned long long)(max_frames * PAGE >> 20));
+}

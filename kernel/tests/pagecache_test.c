@@ -1,0 +1,325 @@
+/* pagecache_test.c — in-kernel tests of the page cache and its windows on
+ * the store's disk: a window several times the cache's frame budget
+ * written and read back (eviction, swap-out, page-in from swap), sync into
+ * the memory object, the memory object untouched by swap-outs before a
+ * sync, a window range mapped to another object and written back to it,
+ * and destroy without leaks. Each test mounts the store (the boot's mount
+ * is gone by the time tests run), shrinks the cache to BUDGET frames and
+ * restores the default share at the end. pc_speed prints fault figures. */
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include <kernel/kernel.h>
+#include <kernel/mem.h>
+#include <kernel/pagecache.h>
+#include <kernel/test.h>
+#include <string.h>
+#include <toy/abi.h>
+
+#define PAGE   4096u
+#define BUDGET 64 /* frames the cache may use during a test */
+
+struct fixture {
+	struct kstore ks;
+	toy_id mem, swap, obj;
+	struct pc_window *w;
+	uint8_t *base;
+};
+
+/* Mounts the store and creates the objects: mem holds old(i) in each of
+ * its first mem_pages pages, obj holds obj_pages pages of objpat(i). */
+static int setup(struct fixture *f, uint64_t mem_pages, uint64_t obj_pages);
+static void teardown(struct fixture *f);
+
+static uint8_t old_byte(uint64_t i)
+{
+	return (uint8_t)(i * 13 + 1);
+}
+
+static uint8_t new_byte(uint64_t i)
+{
+	return (uint8_t)(i * 7 + 3);
+}
+
+static uint8_t obj_byte(uint64_t i)
+{
+	return (uint8_t)(0xa0 + i);
+}
+
+/* A page of b with its page number in the first 8 bytes. */
+static void stamp(uint8_t *p, uint64_t i, uint8_t b)
+{
+	memset(p, b, PAGE);
+	memcpy(p, &i, sizeof(i));
+}
+
+static bool stamped(const uint8_t *p, uint64_t i, uint8_t b)
+{
+	uint64_t got;
+	memcpy(&got, p, sizeof(got));
+	return got == i && p[8] == b && p[PAGE / 2] == b && p[PAGE - 1] == b;
+}
+
+static int write_pages(os_store *os, const toy_id *id, uint64_t n, uint8_t (*byte)(uint64_t),
+		       uint8_t *buf)
+{
+	int err = 0;
+	for (uint64_t i = 0; i < n && !err; i++) {
+		stamp(buf, i, byte(i));
+		err = os_write(os, id, i * PAGE, buf, PAGE);
+	}
+	return err;
+}
+
+static int setup(struct fixture *f, uint64_t mem_pages, uint64_t obj_pages)
+{
+	memset(f, 0, sizeof(*f));
+	if (kstore_boot(&f->ks))
+		return 1;
+	uint8_t *buf = kmalloc(PAGE);
+	os_store *os = kstore_lock();
+	int err = buf ? os_begin(os) : TOY_ERR_NOMEM;
+	if (!err)
+		err = os_create(os, &f->mem, TOY_KIND_MEMORY);
+	if (!err)
+		err = os_create(os, &f->swap, TOY_KIND_SWAP);
+	if (!err)
+		err = os_create(os, &f->obj, TOY_KIND_BLOB);
+	if (!err)
+		err = write_pages(os, &f->mem, mem_pages, old_byte, buf);
+	if (!err)
+		err = write_pages(os, &f->obj, obj_pages, obj_byte, buf);
+	err = err ? (os_abort(os), err) : os_commit(os, NULL);
+	kstore_unlock();
+	kfree(buf);
+	if (!err)
+		pc_init(BUDGET);
+	return err;
+}
+
+static void teardown(struct fixture *f)
+{
+	pc_window_destroy(f->w);
+	pc_init(0);
+	os_store *os = kstore_lock();
+	if (!os_begin(os)) {
+		os_delete(os, &f->mem);
+		os_delete(os, &f->swap);
+		os_delete(os, &f->obj);
+		os_commit(os, NULL);
+	}
+	kstore_unlock();
+	os_unmount(f->ks.os);
+}
+
+/* Reads page i of id and checks its stamp. */
+static bool object_page_is(const toy_id *id, uint64_t i, uint8_t b)
+{
+	uint8_t *buf = kmalloc(PAGE);
+	os_store *os = kstore_lock();
+	bool ok = buf && os_read(os, id, i * PAGE, buf, PAGE) == PAGE && stamped(buf, i, b);
+	kstore_unlock();
+	kfree(buf);
+	return ok;
+}
+
+static int sync_window(struct pc_window *w, uint64_t size)
+{
+	os_store *os = kstore_lock();
+	int err = os_begin(os);
+	if (!err)
+		err = pc_window_sync(w, size);
+	err = err ? (os_abort(os), err) : os_commit(os, NULL);
+	kstore_unlock();
+	if (!err)
+		pc_window_synced(w);
+	return err;
+}
+
+static int create(struct fixture *f, uint64_t size)
+{
+	int err = pc_window_create(size, &f->mem, &f->swap, &f->w);
+	f->base = err ? NULL : pc_window_base(f->w);
+	return err;
+}
+
+/* Four times the budget, written then read back twice: every page leaves
+ * through swap and comes back from it. */
+KTEST(pc_window_bigger_than_cache)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 0, 0) == 0);
+	uint64_t n = 4 * BUDGET;
+	KCHECK(create(&f, 1ull << 30) == 0); /* a 1 GiB window, mostly never touched */
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(f.base[i * PAGE + 100] == 0); /* the empty object reads as zeros */
+	for (uint64_t i = 0; i < n; i++)
+		stamp(f.base + i * PAGE, i, new_byte(i));
+	for (int round = 0; round < 2; round++)
+		for (uint64_t i = 0; i < n; i++)
+			KCHECK(stamped(f.base + i * PAGE, i, new_byte(i)));
+	struct pc_stats st;
+	pc_stats(&st);
+	KCHECK(st.frames_used <= BUDGET && st.frames_max == BUDGET);
+	KCHECK(st.swapouts >= n - BUDGET && st.evictions > n);
+	teardown(&f);
+	return 0;
+}
+
+/* Sync writes resident and swapped pages to the memory object and sets its
+ * size; afterwards the pages are clean and come back from the object. */
+KTEST(pc_sync)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 8, 0) == 0);
+	uint64_t n = 3 * BUDGET;
+	KCHECK(create(&f, 16ull << 20) == 0);
+	for (uint64_t i = 0; i < n; i++)
+		stamp(f.base + i * PAGE, i, new_byte(i));
+	KCHECK(sync_window(f.w, n * PAGE) == 0);
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(object_page_is(&f.mem, i, new_byte(i)));
+	struct os_stat st;
+	os_store *os = kstore_lock();
+	KCHECK(os_stat(os, &f.mem, &st) == 0);
+	kstore_unlock();
+	KCHECK(st.size == n * PAGE);
+	struct pc_stats before, after;
+	pc_stats(&before);
+	for (uint64_t i = 0; i < n; i++) /* clean now: eviction writes nothing */
+		KCHECK(stamped(f.base + i * PAGE, i, new_byte(i)));
+	pc_stats(&after);
+	KCHECK(after.swapouts == before.swapouts && after.reads > before.reads);
+	f.base[5 * PAGE + 9] = 0x55; /* dirty again, synced again */
+	KCHECK(sync_window(f.w, n * PAGE) == 0);
+	uint8_t b[16];
+	os = kstore_lock();
+	KCHECK(os_read(os, &f.mem, 5 * PAGE, b, sizeof(b)) == sizeof(b) && b[9] == 0x55);
+	kstore_unlock();
+	teardown(&f);
+	return 0;
+}
+
+/* Swap-outs never reach the memory object: until a sync it holds the old
+ * contents, and a window made after destroy (a crash, as far as the
+ * memory object can tell) sees them again. */
+KTEST(pc_swap_keeps_memory_object)
+{
+	struct fixture f;
+	uint64_t n = 3 * BUDGET;
+	KCHECK(setup(&f, n, 0) == 0);
+	KCHECK(create(&f, 16ull << 20) == 0);
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(stamped(f.base + i * PAGE, i, old_byte(i)));
+	for (uint64_t i = 0; i < n; i++)
+		stamp(f.base + i * PAGE, i, new_byte(i));
+	struct pc_stats st;
+	pc_stats(&st);
+	KCHECK(st.swapouts > 0);
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(object_page_is(&f.mem, i, old_byte(i)));
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(stamped(f.base + i * PAGE, i, new_byte(i)));
+	pc_window_destroy(f.w);
+	f.w = NULL;
+	KCHECK(create(&f, 16ull << 20) == 0);
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(stamped(f.base + i * PAGE, i, old_byte(i)));
+	teardown(&f);
+	return 0;
+}
+
+/* Pages 10..13 of the window show obj's pages 1..4; a write there goes to
+ * obj when the page is evicted (and never past obj's end), the rest of
+ * the window still shows the memory object. */
+KTEST(pc_window_map_object)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 16, 5) == 0);
+	KCHECK(create(&f, 16ull << 20) == 0);
+	KCHECK(stamped(f.base + 10 * PAGE, 10, old_byte(10)));
+	f.base[11 * PAGE + 20] = 0x77; /* dirty, then replaced by the mapping */
+	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, PAGE) == 0);
+	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, 100) == TOY_ERR_RANGE);
+	KCHECK(pc_window_map(f.w, 16ull << 20, PAGE, &f.obj, 0) == TOY_ERR_RANGE);
+	for (uint64_t i = 0; i < 4; i++)
+		KCHECK(stamped(f.base + (10 + i) * PAGE, 1 + i, obj_byte(1 + i)));
+	KCHECK(stamped(f.base + 9 * PAGE, 9, old_byte(9)));
+	KCHECK(stamped(f.base + 14 * PAGE, 14, old_byte(14)));
+	stamp(f.base + 12 * PAGE, 3, 0x99);
+	for (uint64_t i = 100; i < 100 + 2 * BUDGET; i++) /* push it out */
+		f.base[i * PAGE] = 1;
+	struct pc_stats st;
+	pc_stats(&st);
+	KCHECK(st.writebacks >= 1);
+	KCHECK(object_page_is(&f.obj, 3, 0x99));
+	KCHECK(stamped(f.base + 12 * PAGE, 3, 0x99));
+	struct os_stat os_st;
+	os_store *os = kstore_lock();
+	KCHECK(os_stat(os, &f.obj, &os_st) == 0);
+	kstore_unlock();
+	KCHECK(os_st.size == 5 * PAGE);
+	/* The memory object's page 11 kept its pre-mapping write in swap: a
+	 * sync puts it into the memory object. */
+	KCHECK(sync_window(f.w, 16 * PAGE) == 0);
+	uint8_t b[32];
+	os = kstore_lock();
+	KCHECK(os_read(os, &f.mem, 11 * PAGE, b, sizeof(b)) == sizeof(b) && b[20] == 0x77);
+	kstore_unlock();
+	teardown(&f);
+	return 0;
+}
+
+/* Destroy returns every frame and every heap byte the window took (the
+ * page tables of its address range stay, so a first round warms them). */
+KTEST(pc_destroy_no_leak)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 4, 0) == 0);
+	size_t frames = 0, heap = 0;
+	for (int round = 0; round < 3; round++) {
+		if (round == 2) {
+			frames = pmm_free_count();
+			heap = heap_in_use();
+		}
+		KCHECK(create(&f, 8ull << 20) == 0);
+		for (uint64_t i = 0; i < 2 * BUDGET; i++)
+			f.base[i * PAGE + 1] = (uint8_t)i;
+		pc_window_destroy(f.w);
+		f.w = NULL;
+	}
+	struct pc_stats st;
+	pc_stats(&st);
+	KCHECK(st.frames_used == 0);
+	KCHECK(pmm_free_count() == frames);
+	KCHECK(heap_in_use() == heap);
+	teardown(&f);
+	return 0;
+}
+
+/* Not a check: figures for the README (first-touch faults of a zero
+ * object, write-out through swap, page-in from swap). */
+KTEST(pc_speed)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 0, 0) == 0);
+	pc_init(1024);
+	uint64_t n = 4096; /* 16 MiB through a 4 MiB cache */
+	KCHECK(create(&f, 64ull << 20) == 0);
+	uint64_t t0 = arch_time_ns();
+	for (uint64_t i = 0; i < n; i++)
+		f.base[i * PAGE] = (uint8_t)i;
+	uint64_t t1 = arch_time_ns();
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(f.base[i * PAGE] == (uint8_t)i);
+	uint64_t t2 = arch_time_ns();
+	struct pc_stats st;
+	pc_stats(&st);
+	uint64_t w_us = (t1 - t0) / 1000 + 1, r_us = (t2 - t1) / 1000 + 1;
+	kprintf("  pagecache: %llu pages written in %llu ms (%llu faults/s, %llu swap-outs), "
+		"read back in %llu ms (%llu KiB/s)\n",
+		(unsigned long long)n, (unsigned long long)w_us / 1000,
+		(unsigned long long)(n * 1000000 / w_us), (unsigned long long)st.swapouts,
+		(unsigned long long)r_us / 1000, (unsigned long long)(n * 4 * 1000000 / r_us));
+	teardown(&f);
+	return 0;
+}
