@@ -6,6 +6,14 @@
 #include <toy/err.h>
 #include <toy/id.h>
 
+#define XXH_INLINE_ALL
+#define XXH_NO_STREAM
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunused-function"
+#pragma clang diagnostic ignored "-Wmissing-prototypes"
+#include <xxhash.h>
+#pragma clang diagnostic pop
+
 static const char hex_digits[] = "0123456789abcdef";
 
 bool toy_id_is_nil(const toy_id *id)
@@ -48,6 +56,24 @@ void toy_id_from_random(toy_id *id)
 	 * variant bits 10. */
 	id->b[9] = (uint8_t)((id->b[9] & 0x0f) | 0x40);
 	id->b[7] = (uint8_t)((id->b[7] & 0x3f) | 0x80);
+}
+
+static void store_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+toy_id toy_module_id(const void *bytes, size_t len)
+{
+	XXH128_hash_t h = XXH3_128bits(bytes, len);
+	toy_id id;
+	store_le64(id.b, h.low64);
+	store_le64(id.b + 8, h.high64);
+	/* The same bytes as toy_id_from_random, with version 8. */
+	id.b[9] = (uint8_t)((id.b[9] & 0x0f) | 0x80);
+	id.b[7] = (uint8_t)((id.b[7] & 0x3f) | 0x80);
+	return id;
 }
 
 static bool is_dash_position(int pos)

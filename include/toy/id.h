@@ -37,6 +37,13 @@ void toy_id_format(const toy_id *id, char out[TOY_ID_TEXT_LEN + 1]);
  * spaces). Returns 0 or TOY_ERR_INVAL; *id is untouched on error. */
 int toy_id_parse(const char *text, toy_id *id);
 
+/* The ID of a module (a wasm binary): its content hash, XXH3-128 of the
+ * bytes (low 64 bits in b[0..7], high in b[8..15], little-endian), with the
+ * version nibble set to 8 and the variant bits to 10, UUIDv8 style. Equal
+ * bytes give equal IDs on every machine, and the version nibble keeps
+ * module IDs out of the reserved range. */
+toy_id toy_module_id(const void *bytes, size_t len);
+
 /* A well-mixed 64-bit hash of an ID, for hash tables. */
 uint64_t toy_id_hash(const toy_id *id);
 

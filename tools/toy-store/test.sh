@@ -52,11 +52,11 @@ has() { grep -q -- "$1" out; }
 
 # --- help and usage ----------------------------------------------------------
 ok "--help" "$TS" --help
-check "--help lists every command" grep -q 'toy-store info IMAGE' out
+check "--help lists every command" grep -q 'toy-store install IMAGE NAME=FILE' out
 ok "-h" "$TS" -h
 fails "no arguments" 2 usage "$TS"
 fails "unknown command" 2 "unknown command" "$TS" frobnicate img
-for c in mkfs put get rm stat ls fsck gc info; do
+for c in mkfs put get rm stat ls fsck gc info install; do
 	ok "$c --help" "$TS" "$c" --help
 	check "$c --help shows usage" has "usage: toy-store $c"
 	ok "$c -h" "$TS" "$c" -h
@@ -235,6 +235,75 @@ printf 'X' | dd of=dmg.img bs=1 seek="${off:-0}" conv=notrunc status=none
 fails "fsck damaged data page" 1 "dmg.img: " "$TS" fsck dmg.img
 dd if=/dev/zero of=sb.img bs=4096 count=2 conv=notrunc status=none
 fails "fsck without superblocks" 1 "not a Toy store" "$TS" fsck sb.img
+
+# --- install ------------------------------------------------------------------
+# Tiny valid modules: the empty module, and the same with a custom section.
+printf '\0asm\1\0\0\0' >m0.wasm
+printf '\0asm\1\0\0\0\0\4\3abc' >m1.wasm
+printf '\0asm\1\0\0\0\0\4\3xyz' >m2.wasm
+printf 'not wasm at all' >bad.wasm
+BOOT=00000000-0000-0000-0000-000000000020
+M0=847777c1-8aeb-8bbc-bd91-e35b50e08958 # XXH3-128 of m0.wasm, version 8, variant 10
+# boot_u32 OFFSET: a little-endian u32 of the boot object in ./boot
+boot_u32() { od -An -tu4 -j "$1" -N4 boot | tr -d ' '; }
+boot_name() { dd if=boot bs=1 skip=$((16 + 56 * $1 + 16)) count=32 status=none | tr -d '\0'; }
+ok "mkfs for install" "$TS" mkfs app.img 8M
+ok "install --help" "$TS" install --help
+check "install --help explains flags" has "every-boot"
+fails "install without modules" 2 usage "$TS" install app.img
+fails "install without init" 2 "no init" "$TS" install app.img hello=m1.wasm:start
+fails "install bad syntax" 2 "NAME=FILE" "$TS" install app.img init
+fails "install empty name" 2 "a name is" "$TS" install app.img =m0.wasm
+fails "install long name" 2 "a name is" "$TS" install app.img \
+	init=m0.wasm abcdefghijklmnopqrstuvwxyz0123456=m1.wasm
+fails "install bad name" 2 "a name is" "$TS" install app.img init=m0.wasm 'a b=m1.wasm'
+fails "install duplicate name" 2 "given twice" "$TS" install app.img init=m0.wasm a=m1.wasm a=m2.wasm
+fails "install init with flags" 2 "init takes no flags" "$TS" install app.img init=m0.wasm:start
+many=(init=m0.wasm)
+for i in $(seq 1 64); do many+=("app$i=m1.wasm:start"); done
+fails "install 65 modules" 2 "at most 64" "$TS" install app.img "${many[@]}"
+sum=$(md5sum <app.img)
+fails "install a file that is not wasm" 1 "not a WebAssembly module" \
+	"$TS" install app.img init=m0.wasm hello=bad.wasm
+fails "install a missing file" 1 "nofile.wasm" "$TS" install app.img init=m0.wasm x=nofile.wasm
+fails "install an empty file" 1 "not a WebAssembly module" "$TS" install app.img init=/dev/null
+fails "install unknown flag" 1 "m1.wasm:bogus" "$TS" install app.img init=m0.wasm x=m1.wasm:bogus
+check "failed installs leave the image alone" test "$(md5sum <app.img)" = "$sum"
+fails "install into a missing image" 1 "no such file" "$TS" install missing.img init=m0.wasm
+ok "install" "$TS" install app.img hello=m1.wasm:every-boot init=m0.wasm \
+	both=m2.wasm:start,every-boot idle=m1.wasm
+check "install prints one line per module" test "$(wc -l <out)" = 4
+check "install prints init first with its ID" sh -c "head -1 out | grep -q '^init  *$M0  *8 bytes init'"
+ok "fsck after install" "$TS" fsck app.img
+ok "get boot object" "$TS" get app.img $BOOT
+cp out boot
+check "boot object size" test "$(stat -c %s boot)" = $((16 + 4 * 56))
+check "boot magic" test "$(head -c 8 boot)" = TOYBOOT1
+check "boot version and count" test "$(boot_u32 8) $(boot_u32 12)" = "1 4"
+check "boot entry 0 is init" test "$(boot_name 0)" = init
+check "boot entries keep their order" test "$(boot_name 1) $(boot_name 2) $(boot_name 3)" = "hello both idle"
+check "boot flags" test "$(boot_u32 $((16 + 48))) $(boot_u32 $((16 + 56 + 48))) $(boot_u32 $((16 + 112 + 48))) $(boot_u32 $((16 + 168 + 48)))" = "0 2 3 0"
+check "boot entry 0 names init's module" test "$(od -An -tx1 -N16 -j16 boot | tr -d ' \n')" = 5889e0505be391bdbc8beb8ac1777784
+ok "stat boot object" "$TS" stat app.img $BOOT
+check "boot object is kind 8" has "kind    8"
+ok "stat module" "$TS" stat app.img $M0
+check "module is kind 3" has "kind    3"
+ok "get module" "$TS" get app.img $M0
+check "module holds the file" cmp -s out m0.wasm
+ok "ls after install" "$TS" ls app.img
+check "one object per distinct module plus the boot object" test "$(wc -l <out)" = 4
+check "module IDs carry version 8" test "$(grep -vc '^00000000-0000-0000-' out)" = "$(grep -cE '^.{14}8' out)"
+mkdir -p 'dir:x'
+cp m2.wasm 'dir:x/m2.wasm'
+ok "reinstall" "$TS" install app.img init=m1.wasm 'other=dir:x/m2.wasm'
+ok "get boot object after reinstall" "$TS" get app.img $BOOT
+cp out boot
+check "reinstall replaces the boot object" test "$(boot_u32 12) $(boot_name 0) $(boot_name 1)" = "2 init other"
+check "a path with ':' and no flags" test "$(boot_u32 $((16 + 56 + 48)))" = 0
+ok "ls after reinstall" "$TS" ls app.img
+check "reinstall keeps the old modules" grep -q "^$M0 8$" out
+check "reinstall adds nothing for known modules" test "$(wc -l <out)" = 4
+ok "fsck after reinstall" "$TS" fsck app.img
 
 # --- mkfs overwrites ---------------------------------------------------------
 ok "mkfs over a store" "$TS" mkfs img 32M

@@ -13,6 +13,10 @@
  * replaced object is either all old or all new after a crash. Aligned pages
  * of zeros are left as holes (they read back as zeros), like cp --sparse.
  *
+ * install puts applications into an image: each wasm file becomes a module
+ * object named by its content hash (toy_module_id), and the boot object
+ * (toy/abi.h) lists them, init first, for the kernel to start.
+ *
  * Exit status: 0 success, 1 failure (with a message on stderr), 2 usage. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <toy/abi.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -587,6 +592,250 @@ static int cmd_info(char **argv)
 	return with_store(argv[0], true, info_print);
 }
 
+/* --- install --------------------------------------------------------------- */
+
+#define MAX_MODULE (64u << 20) /* bytes; far above any real application */
+
+struct app {
+	const char *arg; /* NAME=FILE[:FLAGS] as given */
+	char name[TOY_BOOT_NAME];
+	char *path;
+	uint32_t flags;
+	uint8_t *bytes;
+	size_t len;
+	toy_id id;
+};
+
+static bool name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len >= TOY_BOOT_NAME)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && c != '-' && c != '_' && c != '.')
+			return false;
+	}
+	return true;
+}
+
+/* Parses FLAGS: start, every-boot, or both joined by a comma. Returns 0 or
+ * -1. */
+static int parse_flags(const char *text, uint32_t *flags)
+{
+	char words[32];
+	if (strlen(text) >= sizeof(words))
+		return -1;
+	strcpy(words, text);
+	*flags = 0;
+	for (char *save, *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "start"))
+			*flags |= TOY_BOOT_START;
+		else if (!strcmp(w, "every-boot"))
+			*flags |= TOY_BOOT_EVERY_BOOT;
+		else
+			return -1;
+	}
+	return *flags ? 0 : -1;
+}
+
+/* Splits NAME=FILE[:FLAGS]. A suffix after the last ':' that is not a flag
+ * list belongs to the file name. */
+static int parse_app(const char *arg, struct app *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->arg = arg;
+	const char *eq = strchr(arg, '=');
+	if (!eq || !eq[1]) {
+		complain(arg, "want NAME=FILE.wasm[:start|:every-boot]");
+		return EXIT_USAGE;
+	}
+	if (!name_ok(arg, (size_t)(eq - arg))) {
+		complain(arg, "a name is 1 to %u letters, digits, '-', '_' or '.'",
+			 TOY_BOOT_NAME - 1);
+		return EXIT_USAGE;
+	}
+	memcpy(a->name, arg, (size_t)(eq - arg));
+	a->path = strdup(eq + 1);
+	if (!a->path)
+		return fail(arg, "", TOY_ERR_NOMEM);
+	char *colon = strrchr(a->path, ':');
+	if (colon && parse_flags(colon + 1, &a->flags) == 0)
+		*colon = '\0';
+	return EXIT_SUCCESS;
+}
+
+/* Reads the whole file and checks it starts like a wasm binary (version 1);
+ * the kernel validates the rest when it loads the module. */
+static int load_app(struct app *a)
+{
+	static const uint8_t magic[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+	FILE *f = fopen(a->path, "rb");
+	if (!f) {
+		complain(a->path, "%s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	a->bytes = malloc(MAX_MODULE + 1);
+	size_t n = a->bytes ? fread(a->bytes, 1, MAX_MODULE + 1, f) : 0;
+	bool bad = ferror(f);
+	fclose(f);
+	if (!a->bytes)
+		return fail(a->path, "", TOY_ERR_NOMEM);
+	if (bad) {
+		complain(a->path, "read error");
+		return EXIT_FAILURE;
+	}
+	if (n > MAX_MODULE) {
+		complain(a->path, "larger than %u MiB", MAX_MODULE >> 20);
+		return EXIT_FAILURE;
+	}
+	if (n < sizeof(magic) || memcmp(a->bytes, magic, sizeof(magic))) {
+		complain(a->path, "not a WebAssembly module (version 1)");
+		return EXIT_FAILURE;
+	}
+	a->len = n;
+	a->id = toy_module_id(a->bytes, n);
+	return EXIT_SUCCESS;
+}
+
+/* Checks the list as a whole: names unique, exactly one init, which takes no
+ * flags (the kernel starts it) and moves to the front. */
+static int check_apps(struct app *apps, int n)
+{
+	int init = -1;
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++) {
+			if (!strcmp(apps[i].name, apps[j].name)) {
+				complain(apps[i].arg, "the name %s is given twice", apps[i].name);
+				return EXIT_USAGE;
+			}
+		}
+		if (!strcmp(apps[i].name, "init"))
+			init = i;
+	}
+	if (init < 0) {
+		complain("install", "no init (give one module as init=FILE.wasm)");
+		return EXIT_USAGE;
+	}
+	if (apps[init].flags) {
+		complain(apps[init].arg, "init takes no flags: the kernel starts it");
+		return EXIT_USAGE;
+	}
+	struct app first = apps[init];
+	memmove(apps + 1, apps, (size_t)init * sizeof(*apps));
+	apps[0] = first;
+	return EXIT_SUCCESS;
+}
+
+/* Writes one module unless the store has it already: same ID, same bytes. */
+static int install_module(os_store *s, const struct app *a)
+{
+	toy_id id = a->id;
+	struct os_stat st;
+	int rc = os_stat(s, &id, &st);
+	if (rc == TOY_OK && st.kind == TOY_KIND_MODULE && st.size == a->len)
+		return TOY_OK;
+	if (rc == TOY_OK)
+		rc = os_delete(s, &id);
+	if (rc == TOY_OK || rc == TOY_ERR_NOTFOUND)
+		rc = os_create(s, &id, TOY_KIND_MODULE);
+	if (rc == TOY_OK)
+		rc = os_write(s, &id, 0, a->bytes, a->len);
+	return rc;
+}
+
+/* Replaces the boot object with one listing apps in order. */
+static int install_boot(os_store *s, const struct app *apps, int n)
+{
+	toy_id id = toy_id_reserved(TOY_ID_BOOT);
+	struct toy_boot_header h = {
+	    .magic = TOY_BOOT_MAGIC, .version = TOY_BOOT_VERSION, .count = (uint32_t)n};
+	int rc = os_delete(s, &id);
+	if (rc == TOY_OK || rc == TOY_ERR_NOTFOUND)
+		rc = os_create(s, &id, TOY_KIND_BOOT);
+	if (rc == TOY_OK)
+		rc = os_write(s, &id, 0, &h, sizeof(h));
+	for (int i = 0; i < n && rc == TOY_OK; i++) {
+		struct toy_boot_entry e = {.module = apps[i].id, .flags = apps[i].flags};
+		memcpy(e.name, apps[i].name, sizeof(e.name));
+		rc = os_write(s, &id, sizeof(h) + (uint64_t)i * sizeof(e), &e, sizeof(e));
+	}
+	return rc;
+}
+
+static int install_txn(struct store *st, const struct app *apps, int n)
+{
+	int rc = os_begin(st->s);
+	for (int i = 0; i < n && rc == TOY_OK; i++)
+		rc = install_module(st->s, &apps[i]);
+	if (rc == TOY_OK)
+		rc = install_boot(st->s, apps, n);
+	if (rc == TOY_OK)
+		rc = os_commit(st->s, NULL);
+	if (rc != TOY_OK) {
+		os_abort(st->s);
+		return fail(st->path, "install", rc);
+	}
+	toy_id domains = toy_id_reserved(TOY_ID_DOMAINS);
+	struct os_stat sb;
+	if (os_stat(st->s, &domains, &sb) == TOY_OK)
+		complain(st->path, "note: the store already has domains; the kernel starts "
+				   "init only on a store without them");
+	return EXIT_SUCCESS;
+}
+
+static const char *flags_text(uint32_t flags)
+{
+	static const char *const text[] = {"-", "start", "every-boot", "start,every-boot"};
+	return text[flags & (TOY_BOOT_START | TOY_BOOT_EVERY_BOOT)];
+}
+
+static void install_report(const struct app *apps, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char text[TOY_ID_TEXT_LEN + 1];
+		toy_id_format(&apps[i].id, text);
+		printf("%-12s %s %8zu bytes %s\n", apps[i].name, text, apps[i].len,
+		       i == 0 ? "init" : flags_text(apps[i].flags));
+	}
+}
+
+static int cmd_install(char **argv)
+{
+	int n = 0;
+	while (argv[1 + n])
+		n++;
+	if (n > (int)TOY_BOOT_MAX) {
+		complain("install", "%d modules, but the boot object holds at most %u", n,
+			 TOY_BOOT_MAX);
+		return EXIT_USAGE;
+	}
+	struct app *apps = calloc((size_t)n, sizeof(*apps));
+	if (!apps)
+		return fail("install", "", TOY_ERR_NOMEM);
+	int status = EXIT_SUCCESS;
+	for (int i = 0; i < n && status == EXIT_SUCCESS; i++)
+		status = parse_app(argv[1 + i], &apps[i]);
+	if (status == EXIT_SUCCESS)
+		status = check_apps(apps, n);
+	for (int i = 0; i < n && status == EXIT_SUCCESS; i++)
+		status = load_app(&apps[i]);
+	struct store st;
+	if (status == EXIT_SUCCESS)
+		status = store_open(&st, argv[0], false);
+	if (status == EXIT_SUCCESS)
+		status = store_close(&st, install_txn(&st, apps, n));
+	if (status == EXIT_SUCCESS)
+		install_report(apps, n);
+	for (int i = 0; i < n; i++) {
+		free(apps[i].path);
+		free(apps[i].bytes);
+	}
+	free(apps);
+	return status;
+}
+
 /* --- the command table ----------------------------------------------------- */
 
 struct cmd {
@@ -623,6 +872,22 @@ static const struct cmd cmds[] = {
     {"info", "IMAGE", 1, 1, cmd_info,
      "Print the store's generation, checkpoint, segments, free and live space\n"
      "and number of objects."},
+    {"install", "IMAGE NAME=FILE.wasm[:FLAGS]...", 2, 9999, cmd_install,
+     "Install applications: store each FILE.wasm as a module object (kind 3)\n"
+     "whose ID is its content hash, and replace the boot object with a list of\n"
+     "them under their NAMEs (1 to 31 letters, digits, '-', '_', '.'). One must\n"
+     "be named init; it goes first, takes no flags, and the kernel starts it on\n"
+     "a store without domains. FLAGS say what init does with the others:\n"
+     "  start             start it once, on the first boot\n"
+     "  every-boot        start it again on every boot\n"
+     "  start,every-boot  both\n"
+     "(none: installed and listed, not started). At most 64 modules. The file\n"
+     "must be a WebAssembly binary. Everything is written in one transaction;\n"
+     "modules already in the store are kept, and modules a previous install\n"
+     "listed stay in the store. Prints one line per module: name, ID, size,\n"
+     "flags. Example:\n"
+     "  toy-store install disk.img init=init.wasm hello=hello.wasm:every-boot \\\n"
+     "      counter=counter.wasm:start"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
