@@ -4,11 +4,14 @@
  *   toy-wasm run MODULE.wasm --invoke NAME [ARGS]   call an export, print results
  *   toy-wasm spectest FILE.wast...                  run spec test scripts
  *   toy-wasm snapshot-test MODULE.wasm [ARGS...]    snapshot/resume at every safepoint
+ *   toy-wasm wat2wasm IN.wat OUT.wasm               text format to binary
+ *   toy-wasm wast-modules FILE.wast...              check the text parser against wabt
  *
  * This file holds the hosted embedding (malloc, mmap-backed memories) and
- * the run command; spectest.c, snaptest.c and wasi.c hold the rest.
+ * the run command; spectest.c, snaptest.c, wasi.c and wat*.c hold the rest.
  */
 #include "host.h"
+#include "wat.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -147,7 +150,12 @@ static void usage(FILE *f)
 		   "        run spec test scripts (converted with wabt's wast2json)\n"
 		   "  snapshot-test [--fuel N] MODULE.wasm [ARGS...]\n"
 		   "        run a WASI command, snapshotting, destroying and resuming the\n"
-		   "        engine at every safepoint; compares with an uninterrupted run\n");
+		   "        engine at every safepoint; compares with an uninterrupted run\n"
+		   "  wat2wasm IN.wat OUT.wasm\n"
+		   "        convert a module from the text format to the binary format\n"
+		   "  wast-modules FILE.wast...\n"
+		   "        parse every module of spec scripts with the text parser and check\n"
+		   "        the vm accepts exactly those it accepts from wast2json\n");
 }
 
 static int parse_arg(const char *s, uint8_t type, uint64_t *out)
@@ -316,6 +324,10 @@ int main(int argc, char **argv)
 		return tw_spectest(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "snapshot-test"))
 		return tw_snapshot_test(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "wat2wasm"))
+		return tw_wat2wasm(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "wast-modules"))
+		return tw_wast_modules(argc - 2, argv + 2);
 	fprintf(stderr, "toy-wasm: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
