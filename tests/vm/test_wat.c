@@ -305,6 +305,43 @@ static void test_module_forms(void **state)
 	assert_true(ok("(type $t (func (param i32))) (func (type $t) (param i32))"));
 }
 
+/* Nesting is bounded (WAT_MAX_DEPTH), so deep text cannot overflow the
+ * stack: `pre` n times, `mid`, `post` n times. */
+static int nested(const char *pre, const char *mid, const char *post, int n)
+{
+	size_t lp = strlen(pre), lm = strlen(mid), lq = strlen(post), len = 0;
+	char *t = malloc((lp + lq) * (size_t)n + lm + 32);
+	uint8_t *out = NULL;
+	size_t on;
+	assert_non_null(t);
+	len += (size_t)sprintf(t, "(func (result i32) ");
+	for (int i = 0; i < n; i++, len += lp)
+		memcpy(t + len, pre, lp);
+	memcpy(t + len, mid, lm), len += lm;
+	for (int i = 0; i < n; i++, len += lq)
+		memcpy(t + len, post, lq);
+	t[len++] = ')';
+	int rc = wat_parse(t, len, &out, &on, NULL, 0);
+	free(out);
+	free(t);
+	return rc;
+}
+
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	assert_int_equal(nested("(i32.eqz ", "(i32.const 0)", ")", 1000), 0);
+	assert_int_equal(nested("block (result i32) ", "i32.const 0", " end", 1000), 0);
+	assert_int_equal(nested("(i32.eqz ", "(i32.const 0)", ")", 200000), TOY_ERR_MALFORMED);
+	assert_int_equal(nested("(block (result i32) ", "(i32.const 0)", ")", 200000),
+			 TOY_ERR_MALFORMED);
+	assert_int_equal(nested("block (result i32) ", "i32.const 0", " end", 200000),
+			 TOY_ERR_MALFORMED);
+	assert_int_equal(
+	    nested("(if (result i32) (i32.const 1) (then ", "(i32.const 0)", "))", 200000),
+	    TOY_ERR_MALFORMED);
+}
+
 /* Every prefix of a module, and random mutations of it, must end in an
  * answer, not a crash or a leak. */
 static void test_hostile(void **state)
@@ -357,7 +394,8 @@ int main(void)
 	    cmocka_unit_test(test_float_literals), cmocka_unit_test(test_int_literals),
 	    cmocka_unit_test(test_strings),        cmocka_unit_test(test_idchars),
 	    cmocka_unit_test(test_comments),       cmocka_unit_test(test_error_position),
-	    cmocka_unit_test(test_module_forms),   cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_module_forms),   cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -513,8 +513,6 @@ static void emit_func(struct wat *w)
 	if (inline_import(w, K_FUNC))
 		return;
 	w->cur[K_FUNC]++;
-	w->locals = (struct wat_space){.what = "local"};
-	w->labels = (struct wat_space){.what = "label"};
 	wat_typeuse(w, true, &w->locals, &u);
 	while (w->locals.n < u.sig.np)
 		space_push(w, &w->locals, NULL);
@@ -552,48 +550,64 @@ static void offset(struct wat *w, struct wat_buf *b)
 	buf_byte(w, b, 0x0b);
 }
 
-/* Elements: func indices into idx, or expressions into ex; returns the count. */
-static uint32_t elem_items(struct wat *w, bool exprs, struct wat_buf *b)
+/* The elements of a segment, kept both as function indices and as
+ * expressions: like wabt, a list of plain ref.func is written as indices. */
+struct elemlist {
+	struct wat_buf idx, ex;
+	uint32_t n;
+	uint8_t rt;
+	bool exprs; /* some element is not a plain ref.func */
+};
+
+/* Ends the expression that starts at ex[start]. */
+static void elem_expr_done(struct wat *w, struct elemlist *l, size_t start)
 {
-	uint32_t n = 0;
-	for (;; n++) {
+	const uint8_t *p = l->ex.p + start;
+	size_t n = l->ex.n - start, i = 1;
+	while (i < n && (p[i] & 0x80))
+		i++;
+	if (n >= 2 && p[0] == 0xd2 && i == n - 1)
+		buf_bytes(w, &l->idx, p + 1, n - 1);
+	else
+		l->exprs = true;
+	buf_byte(w, &l->ex, 0x0b);
+}
+
+/* Function indices (!exprs) or expressions, up to the closing ')'. */
+static void elem_items(struct wat *w, bool exprs, struct elemlist *l)
+{
+	for (;; l->n++) {
 		const struct wat_tok *t = peek(w, 0);
+		size_t start = l->ex.n;
 		if (!exprs && t->kind == T_ATOM) {
-			buf_u32(w, b, wat_index(w, &w->funcs, next(w)));
+			uint32_t f = wat_index(w, &w->funcs, next(w));
+			buf_u32(w, &l->idx, f);
+			buf_byte(w, &l->ex, 0xd2);
+			buf_u32(w, &l->ex, f);
+			buf_byte(w, &l->ex, 0x0b);
 		} else if (exprs && peek_form(w, "item")) {
 			next(w), next(w);
-			wat_instrs(w, b);
+			wat_instrs(w, &l->ex);
 			expect_rpar(w);
-			buf_byte(w, b, 0x0b);
+			elem_expr_done(w, l, start);
 		} else if (exprs && t->kind == T_LPAR) {
-			wat_folded(w, b);
-			buf_byte(w, b, 0x0b);
+			wat_folded(w, &l->ex);
+			elem_expr_done(w, l, start);
 		} else {
-			return n;
+			return;
 		}
 	}
 }
 
 enum { M_ACTIVE, M_PASSIVE, M_DECLARE };
 
-/* An elem segment; for active ones off holds the offset expression. */
-static void elem_segment(struct wat *w, int mode, uint32_t table, const struct wat_buf *off,
-			 bool table_given)
+/* Writes a segment; for active ones off holds the offset expression. */
+static void write_elem(struct wat *w, int mode, uint32_t table, const struct wat_buf *off,
+		       const struct elemlist *l)
 {
-	struct wat_buf items = {0};
-	uint8_t rt = 0x70;
-	bool exprs = false;
-	if (is_kw(w, peek(w, 0), "func")) {
-		next(w);
-	} else if (is_kw(w, peek(w, 0), "funcref") || is_kw(w, peek(w, 0), "externref")) {
-		rt = reftype(w);
-		exprs = true;
-	} else if (mode != M_ACTIVE || table_given) {
-		wat_fail(w, peek(w, 0), "unexpected token, expected func or a reference type");
-	}
-	uint32_t n = elem_items(w, exprs, &items);
+	bool exprs = l->exprs || l->rt != 0x70;
 	/* flags 0 and 4 imply table 0 and funcref */
-	bool explicit_table = table != 0 || (exprs && rt != 0x70);
+	bool explicit_table = table != 0 || l->rt != 0x70;
 	uint8_t flags = (uint8_t)((mode == M_PASSIVE   ? 1
 				   : mode == M_DECLARE ? 3
 				   : explicit_table    ? 2
@@ -606,9 +620,30 @@ static void elem_segment(struct wat *w, int mode, uint32_t table, const struct w
 	if (mode == M_ACTIVE)
 		buf_bytes(w, b, off->p, off->n);
 	if (flags & 3)
-		buf_byte(w, b, exprs ? rt : 0x00);
-	buf_u32(w, b, n);
-	buf_bytes(w, b, items.p, items.n);
+		buf_byte(w, b, exprs ? l->rt : 0x00);
+	buf_u32(w, b, l->n);
+	if (exprs)
+		buf_bytes(w, b, l->ex.p, l->ex.n);
+	else
+		buf_bytes(w, b, l->idx.p, l->idx.n);
+}
+
+/* The element list of an elem field, then the segment. */
+static void elem_segment(struct wat *w, int mode, uint32_t table, const struct wat_buf *off,
+			 bool table_given)
+{
+	struct elemlist l = {.rt = 0x70};
+	bool exprs = false;
+	if (is_kw(w, peek(w, 0), "func")) {
+		next(w);
+	} else if (is_kw(w, peek(w, 0), "funcref") || is_kw(w, peek(w, 0), "externref")) {
+		l.rt = reftype(w);
+		exprs = true;
+	} else if (mode != M_ACTIVE || table_given) {
+		wat_fail(w, peek(w, 0), "unexpected token, expected func or a reference type");
+	}
+	elem_items(w, exprs, &l);
+	write_elem(w, mode, table, off, &l);
 }
 
 static void emit_table(struct wat *w)
@@ -624,28 +659,18 @@ static void emit_table(struct wat *w)
 		tabletype(w, b);
 		return;
 	}
-	uint8_t rt = reftype(w);
-	struct wat_buf items = {0}, off = {0};
+	/* (table reftype (elem ...)): limits from the count, a segment at 0 */
+	struct elemlist l = {.rt = reftype(w)};
+	struct wat_buf off = {0};
 	next(w), next(w);
-	bool exprs = peek(w, 0)->kind == T_LPAR;
-	uint32_t n = elem_items(w, exprs, &items);
+	elem_items(w, peek(w, 0)->kind == T_LPAR, &l);
 	expect_rpar(w);
-	buf_byte(w, b, rt);
+	buf_byte(w, b, l.rt);
 	buf_byte(w, b, 1);
-	buf_u32(w, b, n);
-	buf_u32(w, b, n);
-	/* the segment: active, offset 0 */
+	buf_u32(w, b, l.n);
+	buf_u32(w, b, l.n);
 	buf_bytes(w, &off, "\x41\x00\x0b", 3);
-	struct wat_buf *e = sec(w, S_ELEM);
-	uint8_t flags = (uint8_t)((idx || (exprs && rt != 0x70) ? 2 : 0) | (exprs ? 4 : 0));
-	buf_byte(w, e, flags);
-	if (flags & 2)
-		buf_u32(w, e, idx);
-	buf_bytes(w, e, off.p, off.n);
-	if (flags & 2)
-		buf_byte(w, e, exprs ? rt : 0);
-	buf_u32(w, e, n);
-	buf_bytes(w, e, items.p, items.n);
+	write_elem(w, M_ACTIVE, idx, &off, &l);
 }
 
 static void emit_memory(struct wat *w)
@@ -767,6 +792,9 @@ static void emit_data(struct wat *w)
 
 static void emit_field(struct wat *w)
 {
+	/* no locals or labels outside functions */
+	w->locals = (struct wat_space){.what = "local"};
+	w->labels = (struct wat_space){.what = "label"};
 	expect_lpar(w);
 	const struct wat_tok *t = next(w);
 	if (is_kw(w, t, "type")) {
@@ -827,7 +855,8 @@ static void assemble(struct wat *w, struct wat_buf *out)
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int id = order[i];
 		if (id < 0) {
-			if (w->uses_datacount) {
+			/* as wabt: only for memory.init/data.drop, and segments */
+			if (w->uses_datacount && w->count[S_DATA]) {
 				struct wat_buf none = {0};
 				section(w, out, 12, &none, w->count[S_DATA], true);
 			}

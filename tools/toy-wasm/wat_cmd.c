@@ -124,8 +124,9 @@ static void check_module(const char *wast, const char *src, const struct wat_spa
 			st->identical++;
 		else if (a && b && oc == tc && !memcmp(a, b, oc))
 			st->same_code++;
-		else if (getenv("WAT_VERBOSE"))
-			fprintf(stderr, "%s:%u: binary differs\n", wast, sp->line);
+		if (getenv("WAT_VERBOSE") && (on != tn || memcmp(ours, theirs, on)))
+			fprintf(stderr, "%s:%u: binary differs%s\n", wast, sp->line,
+				a && b && oc == tc && !memcmp(a, b, oc) ? " (same code)" : "");
 	}
 	free(theirs);
 	free(ours);

@@ -212,12 +212,13 @@ static void memarg(struct wat *w, struct wat_buf *b, uint8_t natural)
 	buf_u32(w, b, off);
 }
 
-/* A block type: inline (empty or one result) or a type index. */
+/* A block type: inline (no params, at most one result, also when given by
+ * a type index, as wabt does) or a type index. */
 static void blocktype(struct wat *w, struct wat_buf *b)
 {
 	struct wat_typeuse u;
 	wat_typeuse(w, false, NULL, &u);
-	if (!u.has_type && u.sig.np == 0 && u.sig.nr <= 1)
+	if ((!u.has_type || u.idx < w->nft) && u.sig.np == 0 && u.sig.nr <= 1)
 		buf_byte(w, b, u.sig.nr ? u.sig.t[0] : 0x40);
 	else
 		buf_s64(w, b, wat_type_index(w, &u));
@@ -365,9 +366,26 @@ static void expect_end_kw(struct wat *w, const char *kw)
 		wat_fail(w, t, "unexpected token, expected %s", kw);
 }
 
+static void enter(struct wat *w)
+{
+	if (++w->depth > WAT_MAX_DEPTH)
+		wat_fail(w, peek(w, 0), "nesting deeper than %d", WAT_MAX_DEPTH);
+}
+
+/* The instructions of an else; an empty else is left out, as wabt does. */
+static void else_body(struct wat *w, struct wat_buf *b)
+{
+	buf_byte(w, b, 0x05);
+	size_t n = b->n;
+	wat_instrs(w, b);
+	if (b->n == n)
+		b->n--;
+}
+
 /* block/loop/if ... end in the flat syntax, after the keyword. */
 static void flat_block(struct wat *w, struct wat_buf *b, const struct op *op)
 {
+	enter(w);
 	opcode(w, b, op->code);
 	const struct wat_tok *lab = opt_label(w);
 	blocktype(w, b);
@@ -375,13 +393,13 @@ static void flat_block(struct wat *w, struct wat_buf *b, const struct op *op)
 	if (op->imm == I_IF && is_kw(w, peek(w, 0), "else")) {
 		next(w);
 		end_label(w, lab);
-		buf_byte(w, b, 0x05);
-		wat_instrs(w, b);
+		else_body(w, b);
 	}
 	expect_end_kw(w, "end");
 	end_label(w, lab);
 	buf_byte(w, b, 0x0b);
 	w->labels.n--;
+	w->depth--;
 }
 
 static void folded_if(struct wat *w, struct wat_buf *b, const struct op *op)
@@ -399,8 +417,7 @@ static void folded_if(struct wat *w, struct wat_buf *b, const struct op *op)
 	expect_rpar(w);
 	if (peek_form(w, "else")) {
 		next(w), next(w);
-		buf_byte(w, b, 0x05);
-		wat_instrs(w, b);
+		else_body(w, b);
 		expect_rpar(w);
 	}
 	buf_byte(w, b, 0x0b);
@@ -410,6 +427,7 @@ static void folded_if(struct wat *w, struct wat_buf *b, const struct op *op)
 void wat_folded(struct wat *w, struct wat_buf *b)
 {
 	struct op op;
+	enter(w);
 	expect_lpar(w);
 	const struct wat_tok *t = next(w);
 	if (t->kind != T_ATOM || !lookup(w, t, &op))
@@ -432,6 +450,7 @@ void wat_folded(struct wat *w, struct wat_buf *b)
 		buf_bytes(w, b, self.p, self.n);
 	}
 	expect_rpar(w);
+	w->depth--;
 }
 
 void wat_instrs(struct wat *w, struct wat_buf *b)

@@ -66,6 +66,7 @@ struct wat {
 	bool has_start, uses_datacount;
 	/* current function */
 	struct wat_space locals, labels;
+	uint32_t depth; /* of nested blocks and folded instructions */
 };
 
 /* Section ids as in the binary format. */
@@ -114,6 +115,9 @@ bool lit_int(struct wat *w, const struct wat_tok *t, int bits, uint64_t *v);
 bool lit_float(struct wat *w, const struct wat_tok *t, int bits, uint64_t *v);
 
 /* instructions (wat_instr.c) */
+/* Deeper nesting is refused, so that hostile text cannot exhaust the stack. */
+#define WAT_MAX_DEPTH 2000
+
 /* Instructions up to a ')' or EOF (not consumed). */
 void wat_instrs(struct wat *w, struct wat_buf *b);
 /* One folded instruction `( ... )`. */
