@@ -884,7 +884,35 @@ static void module_fields(struct wat *w, struct wat_buf *out)
 
 static int parse_text(const char *text, size_t len, struct wat_buf *out, struct wat *w);
 
-/* (module $id? binary "..."*) or (module $id? quote "..."*) or fields. */
+static void arena_free(struct wat *w)
+{
+	for (size_t i = 0; i < w->nallocs; i++)
+		free(w->allocs[i]);
+	free(w->allocs);
+	w->allocs = NULL, w->nallocs = w->capallocs = 0;
+}
+
+/* (module quote "..."*): the strings are the text of the module. Errors
+ * give positions in that text. */
+static void quote_module(struct wat *w, struct wat_buf *out)
+{
+	struct wat_buf text = {0}, res = {0};
+	struct wat sub = {.msg = w->msg, .msglen = w->msglen};
+	strings(w, &text);
+	int rc = parse_text((const char *)text.p, text.n, &res, &sub);
+	if (!rc)
+		buf_bytes(w, out, res.p, res.n);
+	arena_free(&sub);
+	if (rc == TOY_ERR_NOMEM)
+		nomem(w);
+	if (rc) {
+		w->err = rc;
+		longjmp(w->jb, 1);
+	}
+}
+
+/* (module $id? binary "..."*) or (module $id? quote "..."*) or fields,
+ * with or without (module ...) around them. */
 static void module(struct wat *w, struct wat_buf *out)
 {
 	bool form = peek_form(w, "module");
@@ -896,27 +924,8 @@ static void module(struct wat *w, struct wat_buf *out)
 		next(w);
 		strings(w, out);
 	} else if (form && is_kw(w, peek(w, 0), "quote")) {
-		struct wat_buf text = {0};
-		struct wat sub = {0};
-		const struct wat_tok *t = next(w);
-		strings(w, &text);
-		sub.msg = w->msg, sub.msglen = w->msglen;
-		int rc = parse_text((const char *)text.p, text.n, out, &sub);
-		/* the quoted module's result lives in sub's arena: copy it out */
-		struct wat_buf copy = {0};
-		if (!rc)
-			buf_bytes(w, &copy, out->p, out->n);
-		for (size_t i = 0; i < sub.nallocs; i++)
-			free(sub.allocs[i]);
-		free(sub.allocs);
-		*out = copy;
-		if (rc == TOY_ERR_NOMEM)
-			nomem(w);
-		if (rc) {
-			w->err = rc;
-			(void)t;
-			longjmp(w->jb, 1);
-		}
+		next(w);
+		quote_module(w, out);
 	} else {
 		module_fields(w, out);
 	}
@@ -958,9 +967,7 @@ int wat_parse(const char *text, size_t len, uint8_t **out, size_t *outlen, char 
 			rc = TOY_ERR_NOMEM;
 		}
 	}
-	for (size_t i = 0; i < w.nallocs; i++)
-		free(w.allocs[i]);
-	free(w.allocs);
+	arena_free(&w);
 	return rc;
 }
 
@@ -997,9 +1004,7 @@ int wat_module_spans(const char *text, size_t len, struct wat_span **spans, size
 		v[cnt++] = (struct wat_span){w.tok[i].off, w.tok[j - 1].off + 1 - w.tok[i].off,
 					     w.tok[i].line};
 	}
-	for (size_t i = 0; i < w.nallocs; i++)
-		free(w.allocs[i]);
-	free(w.allocs);
+	arena_free(&w);
 	if (rc) {
 		free(v);
 		v = NULL, cnt = 0;

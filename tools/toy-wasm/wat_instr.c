@@ -241,6 +241,52 @@ static void const_imm(struct wat *w, struct wat_buf *b, uint8_t imm)
 			buf_byte(w, b, (uint8_t)(v >> (8 * i)));
 }
 
+static void br_table(struct wat *w, struct wat_buf *b, const struct wat_tok *at)
+{
+	struct wat_buf l = {0};
+	uint32_t n = 0;
+	while (index_next(w))
+		buf_u32(w, &l, label(w)), n++;
+	if (!n)
+		wat_fail(w, at, "unexpected token, br_table needs a label");
+	buf_u32(w, b, n - 1);
+	buf_bytes(w, b, l.p, l.n);
+}
+
+/* select (result t*)*: typed select (0x1c) when types are given. */
+static void select_types(struct wat *w, struct wat_buf *b)
+{
+	struct wat_buf t = {0};
+	uint32_t n = 0;
+	bool any = false;
+	while (peek_form(w, "result")) {
+		next(w), next(w), any = true;
+		while (peek(w, 0)->kind == T_ATOM) {
+			uint8_t v;
+			const struct wat_tok *vt = next(w);
+			if (!wat_valtype(w, vt, &v))
+				wat_fail(w, vt, "unexpected token, expected a value type");
+			buf_byte(w, &t, v), n++;
+		}
+		expect_rpar(w);
+	}
+	if (any) {
+		b->p[b->n - 1] = 0x1c; /* the opcode just written */
+		buf_u32(w, b, n);
+		buf_bytes(w, b, t.p, t.n);
+	}
+}
+
+static uint8_t heaptype(struct wat *w)
+{
+	const struct wat_tok *t = next(w);
+	if (is_kw(w, t, "func"))
+		return 0x70;
+	if (is_kw(w, t, "extern"))
+		return 0x6f;
+	wat_fail(w, t, "unexpected token, expected func or extern");
+}
+
 /* Immediates of the non-block instruction op, written after its opcode. */
 static void immediates(struct wat *w, struct wat_buf *b, const struct op *op,
 		       const struct wat_tok *at)
@@ -250,17 +296,7 @@ static void immediates(struct wat *w, struct wat_buf *b, const struct op *op,
 	switch (op->imm) {
 	case I_NONE: break;
 	case I_BR: buf_u32(w, b, label(w)); break;
-	case I_BRTABLE: {
-		struct wat_buf l = {0};
-		uint32_t n = 0;
-		while (index_next(w))
-			buf_u32(w, &l, label(w)), n++;
-		if (!n)
-			wat_fail(w, at, "unexpected token, br_table needs a label");
-		buf_u32(w, b, n - 1);
-		buf_bytes(w, b, l.p, l.n);
-		break;
-	}
+	case I_BRTABLE: br_table(w, b, at); break;
 	case I_CALL:
 	case I_REFFUNC: buf_u32(w, b, wat_index(w, &w->funcs, next(w))); break;
 	case I_CALLIND:
@@ -279,38 +315,8 @@ static void immediates(struct wat *w, struct wat_buf *b, const struct op *op,
 	case I_I64:
 	case I_F32:
 	case I_F64: const_imm(w, b, op->imm); break;
-	case I_SELECT: {
-		struct wat_buf t = {0};
-		uint32_t n = 0;
-		bool any = false;
-		while (peek_form(w, "result")) {
-			next(w), next(w), any = true;
-			while (peek(w, 0)->kind == T_ATOM) {
-				uint8_t v;
-				const struct wat_tok *vt = next(w);
-				if (!wat_valtype(w, vt, &v))
-					wat_fail(w, vt, "unexpected token, expected a value type");
-				buf_byte(w, &t, v), n++;
-			}
-			expect_rpar(w);
-		}
-		if (any) {
-			b->p[b->n - 1] = 0x1c;
-			buf_u32(w, b, n);
-			buf_bytes(w, b, t.p, t.n);
-		}
-		break;
-	}
-	case I_REFNULL: {
-		const struct wat_tok *t = next(w);
-		if (is_kw(w, t, "func"))
-			buf_byte(w, b, 0x70);
-		else if (is_kw(w, t, "extern"))
-			buf_byte(w, b, 0x6f);
-		else
-			wat_fail(w, t, "unexpected token, expected func or extern");
-		break;
-	}
+	case I_SELECT: select_types(w, b); break;
+	case I_REFNULL: buf_byte(w, b, heaptype(w)); break;
 	case I_MEMINIT:
 		w->uses_datacount = true;
 		buf_u32(w, b, wat_index(w, &w->datas, next(w)));

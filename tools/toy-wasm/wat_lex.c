@@ -370,7 +370,6 @@ static bool float_syntax(const char *s, size_t n, char *out)
 {
 	bool hex = n > 2 && s[0] == '0' && s[1] == 'x';
 	size_t i = hex ? 2 : 0, d, o = 0;
-	uint64_t dummy = 0;
 	bool ovf = false;
 	if (!(d = digits(s + i, n - i, hex, NULL, &ovf)))
 		return false;
@@ -387,7 +386,6 @@ static bool float_syntax(const char *s, size_t n, char *out)
 			return false;
 		i += d;
 	}
-	(void)dummy;
 	if (i != n)
 		return false;
 	for (i = 0; i < n; i++)
