@@ -14,6 +14,7 @@
  *   TOY_ERR_RANGE     a pointer or length lies outside linear memory, or an
  *                     offset or size is out of range
  *   TOY_ERR_INVAL     a malformed argument (unknown rights bits, ...)
+ *   TOY_ERR_LIMIT     a kernel limit was hit (a full capability set, ...)
  *   TOY_ERR_NOMEM, TOY_ERR_NOSPC, TOY_ERR_IO   the machine ran short or failed
  * A call that fails has changed nothing. The functions below list only the
  * errors particular to them.
@@ -53,8 +54,8 @@ int toy_resize(const toy_id *id, uint64_t size);
 
 /* Backs the page-aligned range [addr, addr+len) of linear memory with the
  * object's bytes from off (page aligned); the pages are written back to the
- * object on each sync. Returns 0. Needs READ, WRITE and MAP. TOY_ERR_INVAL
- * for an unaligned addr, len or off. */
+ * object on each sync. Returns 0. Needs READ, WRITE and MAP. TOY_ERR_RANGE
+ * for an unaligned addr, len or off, or len 0. */
 int toy_map(const toy_id *id, void *addr, size_t len, uint64_t off);
 
 /* Gives the domain `domain` the rights `rights` on id. Returns 0. The caller
@@ -83,7 +84,8 @@ int toy_spawn(const toy_id *module, const struct toy_cap *caps, uint32_t ncaps, 
 /* Stores the caller's own domain ID in *id. Returns 0. */
 int toy_self(toy_id *id);
 
-/* Sleeps for at least ns nanoseconds. Returns 0. */
+/* Sleeps for at least ns nanoseconds. Returns 0; TOY_ERR_INVAL for ns over
+ * INT64_MAX. */
 int toy_sleep(uint64_t ns);
 
 /* Lets other domains run. Returns 0. */
