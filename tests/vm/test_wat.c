@@ -305,6 +305,93 @@ static void test_module_forms(void **state)
 	assert_true(ok("(type $t (func (param i32))) (func (type $t) (param i32))"));
 }
 
+/* One module using every kind of field, abbreviation and immediate; wabt's
+ * wat2wasm gives the same bytes, and the vm must accept them. */
+static const char every_feature[] =
+    "(module\n"
+    "  (type $sig (func (param $a i32) (param f32 f64) (result i32 i64)))\n"
+    "  (import \"a\" \"g\" (global $gi (mut i64)))\n"
+    "  (func $imp (import \"a\" \"b\") (param i32))\n"
+    "  (memory $m (export \"m\") (data \"abc\" \"\\u{1F600}\"))\n"
+    "  (table $ft (export \"ft\") funcref (elem (ref.func $f) (ref.null func)))\n"
+    "  (table $ft2 funcref (elem $f $f))\n"
+    "  (table $t 2 externref)\n"
+    "  (global $g (export \"g\") (mut f32) (f32.const -0x1.8p-3))\n"
+    "  (elem declare func $f)\n"
+    "  (elem $e funcref (item ref.func $f) (item ref.null func))\n"
+    "  (elem $e2 (table $ft) (offset (i32.const 1)) func $f)\n"
+    "  (elem $e3 (i32.const 0) $f)\n"
+    "  (data $d (memory $m) (offset (i32.const 0)) \"x\")\n"
+    "  (data $p \"passive\")\n"
+    "  (func $f (export \"f\") (type $sig) (param $a i32) (param f32 f64) (result i32 i64) (local "
+    "$l i64) (local f32 f32 i32)\n"
+    "    (local.set $l (i64.const -1))\n"
+    "    block $out (result i32)\n"
+    "      i32.const 7\n"
+    "      i32.const 1\n"
+    "      br_table $out 0 $out\n"
+    "    end $out\n"
+    "    drop\n"
+    "    (if $i (result i32) (local.get $a) (then (i32.const 1)) (else (i32.const 2)))\n"
+    "    drop\n"
+    "    local.get $a\n"
+    "    if $j\n"
+    "      nop\n"
+    "    else $j\n"
+    "      nop\n"
+    "    end $j\n"
+    "    (loop $lp (br_if $lp (i32.const 0)))\n"
+    "    (call_indirect $ft (type $sig) (i32.const 0) (f32.const 0) (f64.const 0) (i32.const 0))\n"
+    "    drop drop\n"
+    "    (select (result i32) (i32.const 1) (i32.const 2) (i32.const 0))\n"
+    "    drop\n"
+    "    (memory.init $d (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (data.drop $p)\n"
+    "    (table.init $ft $e (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (table.init $e (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (elem.drop $e)\n"
+    "    (table.copy $ft $ft2 (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (table.copy (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (drop (table.grow $t (ref.null extern) (i32.const 1)))\n"
+    "    (drop (table.size $t))\n"
+    "    (table.fill $t (i32.const 0) (ref.null extern) (i32.const 0))\n"
+    "    (drop (table.get $t (i32.const 0)))\n"
+    "    (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (memory.copy (i32.const 0) (i32.const 0) (i32.const 0))\n"
+    "    (drop (memory.grow (memory.size)))\n"
+    "    (i64.store32 offset=3 align=2 (i32.const 0) (i64.const 0))\n"
+    "    (drop (f64.load offset=0x10 (i32.const 0)))\n"
+    "    (drop (ref.is_null (ref.func $f)))\n"
+    "    (drop (i32.trunc_sat_f64_u (f64.const nan:0x4)))\n"
+    "    (drop (i64.extend32_s (i64.const 0x7fff_ffff)))\n"
+    "    (global.set $g (f32.const inf))\n"
+    "    (drop (global.get $gi))\n"
+    "    (call $imp (i32.const 0))\n"
+    "    (i32.const 0) (i64.const 0)\n"
+    "  )\n"
+    "  (start $s)\n"
+    "  (func $s)\n"
+    ")\n";
+
+static void test_every_feature(void **state)
+{
+	uint8_t *out = NULL;
+	size_t n;
+	char msg[200] = "";
+	struct vm_config cfg;
+	struct vm_module *m;
+	(void)state;
+	int rc = wat_parse(every_feature, strlen(every_feature), &out, &n, msg, sizeof(msg));
+	if (rc)
+		fail_msg("%s", msg);
+	test_config(&cfg, 1 << 20);
+	rc = vm_module_load(&cfg.alloc, out, n, &m, msg, sizeof(msg));
+	if (rc)
+		fail_msg("vm: %s", msg);
+	vm_module_free(m);
+	free(out);
+}
+
 /* Nesting is bounded (WAT_MAX_DEPTH), so deep text cannot overflow the
  * stack: `pre` n times, `mid`, `post` n times. */
 static int nested(const char *pre, const char *mid, const char *post, int n)
@@ -342,29 +429,24 @@ static void test_deep_nesting(void **state)
 	    TOY_ERR_MALFORMED);
 }
 
-/* Every prefix of a module, and random mutations of it, must end in an
- * answer, not a crash or a leak. */
-static void test_hostile(void **state)
+static const char small_module[] =
+    "(module (type $t (func (param i32) (result i32)))\n"
+    " (import \"m\" \"f\" (func $imp (type $t)))\n"
+    " (table $tab 2 funcref) (memory $mem 1 2) (global $g (mut i32) (i32.const 7))\n"
+    " (func $f (export \"f\") (param $x i32) (result i32) (local $y f64)\n"
+    "  (block $b (result i32) (br_if $b (local.get $x) (i32.const 1)) drop\n"
+    "   (drop (f32.const 0x1.8p3)) (call_indirect $tab (type $t) (local.get $x) (i32.const 0))))\n"
+    " (elem (table $tab) (i32.const 0) func $f $imp)\n"
+    " (data (memory $mem) (i32.const 8) \"\\u{1F600}\")\n"
+    " (;c;) (start $imp2)\n"
+    " (func $imp2 (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 0)) (data.drop 0)))";
+
+/* Every prefix of text and random mutations of it: an answer each time. */
+static void hostile(const char *text, int mutations)
 {
-	static const char text[] =
-	    "(module (type $t (func (param i32) (result i32)))\n"
-	    " (import \"m\" \"f\" (func $imp (type $t)))\n"
-	    " (table $tab 2 funcref) (memory $mem 1 2) (global $g (mut i32) (i32.const 7))\n"
-	    " (func $f (export \"f\") (param $x i32) (result i32) (local $y f64)\n"
-	    "  (block $b (result i32) (br_if $b (local.get $x) (i32.const 1)) drop\n"
-	    "   (drop (f32.const 0x1.8p3)) (call_indirect $tab (type $t) (local.get $x) (i32.const "
-	    "0))))\n"
-	    " (elem (table $tab) (i32.const 0) func $f $imp) (data (memory $mem) (i32.const 8) "
-	    "\"\\u{1F600}\")\n"
-	    " (;c;) (start $imp2) (func $imp2 (memory.init 0 (i32.const 0) (i32.const 0) "
-	    "(i32.const "
-	    "0)) (data.drop 0)))";
-	size_t len = strlen(text);
+	size_t len = strlen(text), n;
 	uint8_t *out = NULL;
-	size_t n;
-	char *copy = malloc(len);
-	char msg[200];
-	(void)state;
+	char *copy = malloc(len), msg[200];
 	assert_non_null(copy);
 	assert_int_equal(wat_parse(text, len, &out, &n, msg, sizeof(msg)), 0);
 	free(out);
@@ -376,7 +458,7 @@ static void test_hostile(void **state)
 		assert_true(rc == 0 || rc == TOY_ERR_MALFORMED);
 	}
 	srand(1);
-	for (int k = 0; k < 20000; k++) {
+	for (int k = 0; k < mutations; k++) {
 		memcpy(copy, text, len);
 		for (int j = rand() % 4; j >= 0; j--)
 			copy[rand() % len] = (char)(rand() % 256);
@@ -388,14 +470,21 @@ static void test_hostile(void **state)
 	free(copy);
 }
 
+static void test_hostile(void **state)
+{
+	(void)state;
+	hostile(small_module, 20000);
+	hostile(every_feature, 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_float_literals), cmocka_unit_test(test_int_literals),
 	    cmocka_unit_test(test_strings),        cmocka_unit_test(test_idchars),
 	    cmocka_unit_test(test_comments),       cmocka_unit_test(test_error_position),
-	    cmocka_unit_test(test_module_forms),   cmocka_unit_test(test_deep_nesting),
-	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_module_forms),   cmocka_unit_test(test_every_feature),
+	    cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,8 +39,7 @@ enum imm {
 	I_DATA,
 	I_ELEM,
 	I_TABLEINIT,
-	I_TABLECOPY,
-	I_BAD
+	I_TABLECOPY
 };
 
 struct group {
