@@ -41,6 +41,7 @@ struct script {
 	struct vm_module *mods[1024];
 	int nmods;
 	int pass, fail;
+	bool text_rejected; /* by the text parser, in the last load() */
 	/* the "spectest" module */
 	struct vm_func *print[7];
 	struct vm_global *g[4];
@@ -117,23 +118,27 @@ static void add_name(struct named *tab, int *n, const char *name, struct vm_inst
 }
 
 /* Loads dir/file, a binary module or (*.wat) a text one: 0, or the load
- * error (TOY_ERR_MALFORMED from the text parser too). */
+ * error. sc->text_rejected tells whether the text parser refused it. */
 static int load(struct script *sc, const char *file, struct vm_module **m, char *msg, size_t len)
 {
 	struct vm_alloc a = {NULL, NULL, NULL};
 	char path[4096];
 	uint8_t *bytes;
 	size_t n;
+	if (!file)
+		return TOY_ERR_INVAL;
 	snprintf(path, sizeof(path), "%s/%s", sc->dir, file);
 	if (tw_read_file(path, &bytes, &n)) {
 		snprintf(msg, len, "cannot read %s", path);
 		return TOY_ERR_NOTFOUND;
 	}
 	size_t fl = strlen(file);
+	sc->text_rejected = false;
 	if (fl > 4 && !strcmp(file + fl - 4, ".wat")) {
 		uint8_t *text = bytes;
 		int rc = wat_parse((const char *)text, n, &bytes, &n, msg, len);
 		free(text);
+		sc->text_rejected = rc == TOY_ERR_MALFORMED;
 		if (rc)
 			return rc;
 	}
@@ -297,7 +302,14 @@ static int command(struct script *sc, const struct json *cmd, char *why, size_t 
 			snprintf(why + strlen(why), len - strlen(why), " (malformed, not invalid)");
 		else if (rc == TOY_ERR_INVALID && type[7] == 'm')
 			snprintf(why + strlen(why), len - strlen(why), " (invalid, not malformed)");
-		/* the error class must be the one asserted */
+		/* the error class must be the one asserted; text that is
+		 * malformed must be refused by the text parser itself */
+		const char *mt = json_str(cmd, "module_type");
+		if (type[7] == 'm' && mt && !strcmp(mt, "text")) {
+			if (!sc->text_rejected)
+				snprintf(why, len, "the text parser accepted it");
+			return sc->text_rejected;
+		}
 		return rc == (type[7] == 'm' ? TOY_ERR_MALFORMED : TOY_ERR_INVALID);
 	}
 	if (!strcmp(type, "assert_unlinkable")) {
