@@ -11,11 +11,14 @@
  *   toy.bench=blk        measure the disk (kernel/bench.c), then power off;
  *   toy.crash[=stack]    fault on purpose (tests that panics are readable);
  *   toy.log=LEVEL        error, warn, info (default) or debug;
- * otherwise it prints "toy: ready ..." and idles. */
+ * otherwise it prints "toy: ready ...", starts the domains (resuming those
+ * that ran before, or init on a fresh store) and idles; with
+ *   toy.run=SECONDS      it powers off cleanly after that long (tests). */
 #include <arch/boot.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <kernel/dev.h>
+#include <kernel/domain.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
@@ -113,6 +116,31 @@ static void run_mode(struct kstore *ks, int store_err)
 	}
 }
 
+/* Unmounts the store (after any commit in progress) and powers off. */
+static _Noreturn void shutdown(void)
+{
+	os_store *os = kstore_lock();
+	int err = os ? os_unmount(os) : 0;
+	kprintf("toy: power off (unmount: %s)\n", toy_strerror(err));
+	arch_poweroff(err ? 1 : 0);
+}
+
+static void run_domains(void)
+{
+	int n = domains_boot();
+	if (n >= 0)
+		kprintf("toy: domains started=%d\n", n);
+	char arg[32];
+	if (!cmdline_get("toy.run", arg, sizeof(arg)))
+		return;
+	uint64_t end = arch_time_ns() + parse_u64(arg) * 1000000000ull;
+	while (arch_time_ns() < end) {
+		thread_sleep_ns(100000000ull);
+		domains_reap();
+	}
+	shutdown();
+}
+
 void kmain(struct boot_info *bi)
 {
 	entry_cycles = bi->entry_cycles;
@@ -130,6 +158,10 @@ void kmain(struct boot_info *bi)
 	pc_init(0);
 	ready(&ks, err);
 	run_mode(&ks, err);
-	for (;;)
+	if (!err)
+		run_domains();
+	for (;;) {
 		thread_sleep_ns(1000000000ull);
+		domains_reap();
+	}
 }

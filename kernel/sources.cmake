@@ -7,6 +7,8 @@ set(TOY_KERNEL_CORE_SOURCES
 set(TOY_KERNEL_LIBC_SOURCES string.c)
 # The in-kernel tests that need no devices (arch/host runs them too).
 set(TOY_KERNEL_CORE_TESTS tests/mem_test.c tests/thread_test.c)
+# Domains: capability sets, lifecycle, host calls and WASI (they need the vm).
+set(TOY_KERNEL_DOMAIN_SOURCES domain/cap.c domain/domain.c domain/hostcall.c domain/wasi.c)
 # What only a machine with devices links: boot sequence, drivers, store.
 set(TOY_KERNEL_MACHINE_SOURCES
     bench.c main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)
@@ -16,6 +18,10 @@ file(GLOB TOY_KERNEL_TEST_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/kernel
 # Everything a machine kernel image links from kernel/, as full paths.
 set(TOY_KERNEL_IMAGE_SOURCES)
 foreach(f ${TOY_KERNEL_CORE_SOURCES} ${TOY_KERNEL_LIBC_SOURCES} ${TOY_KERNEL_MACHINE_SOURCES}
-          ${TOY_KERNEL_TEST_SOURCES})
+          ${TOY_KERNEL_DOMAIN_SOURCES} ${TOY_KERNEL_TEST_SOURCES})
   list(APPEND TOY_KERNEL_IMAGE_SOURCES ${CMAKE_SOURCE_DIR}/kernel/${f})
 endforeach()
+
+# arch/host: the kernel's "machine" as a Linux process, relative to arch/host.
+file(GLOB TOY_HOST_ARCH_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/arch/host CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/arch/host/*.c)

@@ -30,6 +30,7 @@ struct thread {
 	void *arg;
 	int result;
 	void *stack;
+	size_t stack_size;
 	struct waitq joiners;
 };
 
@@ -110,11 +111,11 @@ static void schedule(void)
 	struct thread *next = q_pop(&runq);
 	if (!next)
 		next = current->state == T_RUNNING ? current : idle_thread;
+	next->state = T_RUNNING; /* also when it is current, back from the run queue */
 	if (next == current)
 		return;
 	struct thread *prev = current;
 	current = next;
-	next->state = T_RUNNING;
 	nswitches++;
 	arch_context_switch(&prev->ctx, &next->ctx);
 }
@@ -227,13 +228,13 @@ static void thread_start(void *arg)
 }
 
 /* A new thread, not yet on the run queue. */
-static struct thread *thread_new(const char *name, int (*fn)(void *), void *arg)
+static struct thread *thread_new(const char *name, int (*fn)(void *), void *arg, size_t size)
 {
 	struct thread *t = kzalloc(sizeof(*t));
-	void *stack = vm_alloc_stack(THREAD_STACK_SIZE);
+	void *stack = vm_alloc_stack(size);
 	if (!t || !stack) {
 		kfree(t);
-		vm_free_stack(stack, THREAD_STACK_SIZE);
+		vm_free_stack(stack, size);
 		return NULL;
 	}
 	size_t n = strlen(name) < sizeof(t->name) - 1 ? strlen(name) : sizeof(t->name) - 1;
@@ -241,14 +242,20 @@ static struct thread *thread_new(const char *name, int (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->stack = stack;
+	t->stack_size = size;
 	t->state = T_BLOCKED;
-	arch_context_init(&t->ctx, stack, THREAD_STACK_SIZE, thread_start, t);
+	arch_context_init(&t->ctx, stack, size, thread_start, t);
 	return t;
 }
 
 struct thread *thread_create(const char *name, int (*fn)(void *), void *arg)
 {
-	struct thread *t = thread_new(name, fn, arg);
+	return thread_create_sized(name, fn, arg, THREAD_STACK_SIZE);
+}
+
+struct thread *thread_create_sized(const char *name, int (*fn)(void *), void *arg, size_t size)
+{
+	struct thread *t = thread_new(name, fn, arg, size);
 	if (t) {
 		bool on = arch_irq_save();
 		make_ready(t);
@@ -264,7 +271,7 @@ int thread_join(struct thread *t)
 		waitq_block(&t->joiners);
 	arch_irq_restore(on);
 	int result = t->result;
-	vm_free_stack(t->stack, THREAD_STACK_SIZE);
+	vm_free_stack(t->stack, t->stack_size);
 	kfree(t);
 	return result;
 }
@@ -281,7 +288,7 @@ void sched_init(void)
 	memcpy(boot_thread.name, "boot", 5);
 	boot_thread.state = T_RUNNING;
 	/* Never on the run queue: schedule() picks it when nothing else can run. */
-	idle_thread = thread_new("idle", idle_main, NULL);
+	idle_thread = thread_new("idle", idle_main, NULL, THREAD_STACK_SIZE);
 	if (!idle_thread)
 		panic("sched_init: no memory for the idle thread");
 }

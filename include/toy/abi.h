@@ -42,6 +42,8 @@
  *                                    state durable; returns the generation
  *   park() -> i32                    sync, then sleep until the machine
  *                                    restarts; returns 0 after the restart
+ *   nop() -> i32                     does nothing and returns 0: the cost
+ *                                    of a host call, for benchmarks
  */
 #ifndef TOY_ABI_H
 #define TOY_ABI_H
@@ -102,7 +104,7 @@ enum {
 #define TOY_BOOT_NAME    32u
 
 enum toy_boot_flag {
-	TOY_BOOT_START = 1u << 0,     /* init starts it once, on the first boot */
+	TOY_BOOT_START = 1u << 0,      /* init starts it once, on the first boot */
 	TOY_BOOT_EVERY_BOOT = 1u << 1, /* init starts it again on every boot */
 };
 

@@ -51,6 +51,32 @@ KTEST(thread_preemption)
 	return 0;
 }
 
+/* Yields with nobody else ready (the test thread sleeps), then spins until
+ * preempted: a scheduler that leaves it marked ready-but-running loses it
+ * at that preemption, and the join below never returns. */
+static int yield_then_spin(void *arg)
+{
+	(void)arg;
+	thread_yield();
+	while (!spin_stop)
+		spin_counts[0]++;
+	return 0;
+}
+
+KTEST(thread_preemption_after_lone_yield)
+{
+	spin_stop = false;
+	spin_counts[0] = 0;
+	struct thread *t = thread_create("yielder", yield_then_spin, NULL);
+	KCHECK(t != NULL);
+	thread_sleep_ns(50000000ull);
+	thread_sleep_ns(50000000ull); /* woken by a tick that preempts the spinner */
+	spin_stop = true;
+	KCHECK(thread_join(t) == 0);
+	KCHECK(spin_counts[0] > 0);
+	return 0;
+}
+
 KTEST(timer_sleep)
 {
 	uint64_t t0 = arch_time_ns(), c0 = arch_cycles();

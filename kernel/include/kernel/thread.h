@@ -10,6 +10,7 @@
 
 #include <arch/thread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct thread;
@@ -31,6 +32,8 @@ void sched_init(void);
 /* Creates a ready thread running fn(arg). Returns NULL when out of memory.
  * The caller must thread_join it (which frees it). */
 struct thread *thread_create(const char *name, int (*fn)(void *), void *arg);
+/* The same with a stack of size bytes instead of THREAD_STACK_SIZE. */
+struct thread *thread_create_sized(const char *name, int (*fn)(void *), void *arg, size_t size);
 
 /* Waits for t to finish, frees it and returns fn's result. */
 int thread_join(struct thread *t);

@@ -1,0 +1,678 @@
+/* domain.c — the life of a domain: spawn, run, sync, park, exit, resume.
+ *
+ * Spawning writes the domain's objects and its entry in the domain table in
+ * one transaction, then starts a kernel thread. The thread instantiates the
+ * module (or, when the execution-state object holds a snapshot, resumes it)
+ * with its linear memory in a page-cache window over the memory object,
+ * and runs the vm in fuel slices, yielding between them. A host call that
+ * needs the domain stopped (sync, park) sets a request and pauses the vm;
+ * the thread then serializes the vm state and commits it together with the
+ * memory's dirty pages, so the store always holds a memory and an execution
+ * state of the same instant. A restart resumes from exactly there. */
+#include <arch/irq.h>
+#include <kernel/domain.h>
+#include <kernel/kernel.h>
+#include <kernel/log.h>
+#include <kernel/mem.h>
+#include <kernel/pagecache.h>
+#include <string.h>
+
+#include "domain_int.h"
+
+#define FUEL_SLICE        20000
+#define VM_STACK_SLOTS    (32 * 1024)
+#define VM_MAX_FRAMES     8192
+#define MODULE_MAX_BYTES  (16u << 20)
+#define STATE_MAX_BYTES   (VM_STACK_SLOTS * 8u + (1u << 20))
+#define DOMAIN_STACK_SIZE (128 * 1024)
+
+struct mutex domains_lock;
+static struct domain *domains;
+static unsigned nstarted, nrunning;
+static struct waitq parked; /* never woken: parked domains wait for a restart */
+
+/* Decoded modules, shared by every domain that runs them. */
+struct module_entry {
+	toy_id id;
+	struct vm_module *m;
+	struct module_entry *next;
+};
+static struct module_entry *modules;
+static struct mutex modules_lock;
+
+static void *vm_kalloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void vm_kfree(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+static const struct vm_alloc kernel_vm_alloc = {vm_kalloc, vm_kfree, NULL};
+
+/* --- objects ----------------------------------------------------------------- */
+
+/* Reads a whole object (at most max bytes) into a new buffer. Store lock held. */
+static int read_object(os_store *os, const toy_id *id, uint64_t max, uint8_t **buf, uint64_t *len)
+{
+	struct os_stat st;
+	int err = os_stat(os, id, &st);
+	if (err)
+		return err;
+	if (st.size > max)
+		return TOY_ERR_LIMIT;
+	*buf = kmalloc(st.size ? st.size : 1);
+	if (!*buf)
+		return TOY_ERR_NOMEM;
+	int64_t n = os_read(os, id, 0, *buf, st.size);
+	if (n != (int64_t)st.size) {
+		kfree(*buf);
+		return n < 0 ? (int)n : TOY_ERR_CORRUPT;
+	}
+	*len = st.size;
+	return 0;
+}
+
+/* Replaces an object's contents. Store lock held, transaction open. */
+static int write_object(os_store *os, const toy_id *id, const void *buf, uint64_t len)
+{
+	int err = os_set_size(os, id, 0);
+	if (!err && len)
+		err = os_write(os, id, 0, buf, len);
+	return err;
+}
+
+int domain_save_caps(os_store *os, struct domain *d)
+{
+	return write_object(os, &d->rec.caps, d->caps.caps, d->caps.n * sizeof(struct toy_cap));
+}
+
+static int save_record(os_store *os, struct domain *d)
+{
+	return write_object(os, &d->id, &d->rec, sizeof(d->rec));
+}
+
+/* The decoded module for id, loaded on first use. */
+static int module_get(const toy_id *id, const struct vm_module **out)
+{
+	mutex_lock(&modules_lock);
+	for (struct module_entry *e = modules; e; e = e->next) {
+		if (toy_id_eq(&e->id, id)) {
+			*out = e->m;
+			mutex_unlock(&modules_lock);
+			return 0;
+		}
+	}
+	uint8_t *bytes = NULL;
+	uint64_t len = 0;
+	struct os_stat st;
+	os_store *os = kstore_lock();
+	int err = os ? os_stat(os, id, &st) : TOY_ERR_NOTSUP;
+	if (!err && st.kind != TOY_KIND_MODULE)
+		err = TOY_ERR_INVAL;
+	if (!err)
+		err = read_object(os, id, MODULE_MAX_BYTES, &bytes, &len);
+	kstore_unlock();
+	struct module_entry *e = err ? NULL : kzalloc(sizeof(*e));
+	if (!err && !e)
+		err = TOY_ERR_NOMEM;
+	char msg[128];
+	if (!err && (err = vm_module_load(&kernel_vm_alloc, bytes, len, &e->m, msg, sizeof(msg))))
+		klog(LOG_WARN, "domain: module rejected: %s", msg);
+	kfree(bytes);
+	if (err) {
+		kfree(e);
+	} else {
+		e->id = *id;
+		e->next = modules;
+		modules = e;
+		*out = e->m;
+	}
+	mutex_unlock(&modules_lock);
+	return err;
+}
+
+/* --- linear memory ----------------------------------------------------------- */
+
+static int memory_grow(struct vm_memory *m, uint32_t new_pages)
+{
+	if (new_pages > m->max_pages)
+		return TOY_ERR_NOMEM;
+	m->pages = new_pages;
+	m->size = (uint64_t)new_pages * VM_PAGE_SIZE;
+	return 0;
+}
+
+static void memory_release(struct vm_memory *m)
+{
+	struct domain *d = m->ctx;
+	if (d->win)
+		pc_window_destroy(d->win);
+	d->win = NULL;
+	d->mem = NULL;
+}
+
+/* The window's size: the declared maximum, or 4 GiB. The memory object's
+ * size (set at each sync) is the size to resume with. */
+static int memory_new(void *ctx, struct vm_memory *m, uint32_t min)
+{
+	struct domain *d = ctx;
+	if (d->win)
+		return TOY_ERR_LIMIT; /* one memory per domain */
+	uint32_t pages = min;
+	struct os_stat st;
+	os_store *os = kstore_lock();
+	int err = os ? os_stat(os, &d->rec.memory, &st) : TOY_ERR_NOTSUP;
+	kstore_unlock();
+	if (err)
+		return err;
+	if (st.size / VM_PAGE_SIZE > pages)
+		pages = (uint32_t)(st.size / VM_PAGE_SIZE);
+	err = pc_window_create((uint64_t)VM_MAX_PAGES * VM_PAGE_SIZE, &d->rec.memory, &d->rec.swap,
+			       &d->win);
+	if (err)
+		return err;
+	*m = (struct vm_memory){.base = pc_window_base(d->win),
+				.size = (uint64_t)pages * VM_PAGE_SIZE,
+				.pages = pages,
+				.grow = memory_grow,
+				.release = memory_release,
+				.ctx = d};
+	d->mem = m;
+	for (uint32_t i = 0; i < d->rec.nmaps && !err; i++) {
+		const struct domain_map *mp = &d->rec.maps[i];
+		err = pc_window_map(d->win, mp->addr, mp->len, &mp->object, mp->off);
+	}
+	return err;
+}
+
+uint8_t *domain_span(struct domain *d, uint64_t p, uint64_t n)
+{
+	struct vm_memory *m = d->mem;
+	if (!m || p > m->size || n > m->size - p)
+		return NULL;
+	return m->base + p;
+}
+
+int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
+{
+	if (d->rec.nmaps >= DOMAIN_MAX_MAPS)
+		return TOY_ERR_LIMIT;
+	struct domain_map mp = {*obj, addr, len, off};
+	os_store *os = kstore_lock();
+	d->rec.maps[d->rec.nmaps++] = mp;
+	int err = os_begin(os);
+	if (!err && !(err = save_record(os, d)))
+		err = os_commit(os, NULL);
+	else
+		os_abort(os);
+	if (err)
+		d->rec.nmaps--;
+	kstore_unlock();
+	return err ? err : pc_window_map(d->win, addr, len, obj, off);
+}
+
+/* --- sync and exit ----------------------------------------------------------- */
+
+/* Serializes the paused vm into a new buffer. */
+static int64_t snapshot(struct domain *d, uint8_t **out)
+{
+	uint64_t cap = 4096;
+	for (;;) {
+		uint8_t *buf = kmalloc(cap);
+		if (!buf)
+			return TOY_ERR_NOMEM;
+		int64_t n = vm_snapshot(d->vt, d->inst, buf, cap);
+		if (n >= 0 && (uint64_t)n <= cap) {
+			*out = buf;
+			return n;
+		}
+		kfree(buf);
+		if (n < 0 || (uint64_t)n > STATE_MAX_BYTES)
+			return n < 0 ? n : TOY_ERR_LIMIT;
+		cap = (uint64_t)n;
+	}
+}
+
+/* Commits d's memory and execution state. The store lock was taken by the
+ * sync/park host call (so that it could return the generation this commit
+ * gets) and is released here. */
+static int commit_state(struct domain *d)
+{
+	os_store *os = d->held_store;
+	d->held_store = NULL;
+	uint8_t *snap = NULL;
+	int64_t n = snapshot(d, &snap);
+	int err = n < 0 ? (int)n : os_begin(os);
+	uint64_t gen = 0;
+	if (!err)
+		err = pc_window_sync(d->win, d->mem->size);
+	if (!err)
+		err = write_object(os, &d->rec.state, snap, (uint64_t)n);
+	if (!err)
+		err = os_commit(os, &gen);
+	else if (n >= 0)
+		os_abort(os);
+	kstore_unlock();
+	kfree(snap);
+	if (!err && gen != d->sync_generation)
+		panic("domain %s: sync committed generation %llu, promised %llu", d->name,
+		      (unsigned long long)gen, (unsigned long long)d->sync_generation);
+	if (!err)
+		pc_window_synced(d->win);
+	return err;
+}
+
+/* Records how the domain ended and frees what only a running domain needs. */
+static void finish(struct domain *d, enum domain_status status, int code)
+{
+	os_store *os = kstore_lock();
+	d->rec.status = status;
+	d->rec.exit_code = code;
+	int err = os_begin(os);
+	if (!err)
+		err = save_record(os, d);
+	if (!err)
+		err = os_delete(os, &d->rec.state);
+	if (!err)
+		err = os_set_size(os, &d->rec.swap, 0);
+	if (!err)
+		err = os_commit(os, NULL);
+	else
+		os_abort(os);
+	kstore_unlock();
+	if (err)
+		klog(LOG_ERROR, "domain %s: recording its end: %s", d->name, toy_strerror(err));
+	mutex_lock(&domains_lock);
+	d->live = false;
+	nrunning--;
+	mutex_unlock(&domains_lock);
+	vm_store_free(d->vs); /* releases the memory window too */
+	d->vs = NULL;
+}
+
+/* --- the domain's thread ----------------------------------------------------- */
+
+static int start_vm(struct domain *d)
+{
+	struct vm_config cfg = {.alloc = kernel_vm_alloc,
+				.memory_new = memory_new,
+				.memory_ctx = d,
+				.stack_slots = VM_STACK_SLOTS,
+				.max_frames = VM_MAX_FRAMES};
+	int err = module_get(&d->rec.module, &d->module);
+	if (!err)
+		err = vm_store_new(&cfg, &d->vs);
+	if (err)
+		return err;
+	uint8_t *snap = NULL;
+	uint64_t len = 0;
+	os_store *os = kstore_lock();
+	err = read_object(os, &d->rec.state, STATE_MAX_BYTES, &snap, &len);
+	kstore_unlock();
+	if (err)
+		return err;
+	if (len) {
+		err = vm_resume(d->vs, d->module, domain_resolve, d, snap, len, &d->inst, &d->vt);
+		kfree(snap);
+		return err;
+	}
+	kfree(snap);
+	char msg[128];
+	struct vm_extern start;
+	err = vm_instantiate(d->vs, d->module, domain_resolve, d, &d->inst, msg, sizeof(msg));
+	if (err) {
+		klog(LOG_WARN, "domain %s: %s", d->name, msg);
+		return err;
+	}
+	err = vm_instance_export(d->inst, "_start", &start);
+	if (!err && start.kind != VM_EXT_FUNC)
+		err = TOY_ERR_NOTFOUND;
+	if (!err)
+		err = vm_thread_new(d->vs, &d->vt);
+	if (!err)
+		err = vm_thread_call(d->vt, start.u.func, NULL, 0);
+	return err;
+}
+
+/* Runs the vm until the domain ends. */
+static void run(struct domain *d)
+{
+	for (;;) {
+		int r = vm_run(d->vt, FUEL_SLICE);
+		if (r == VM_PAUSED && d->req == REQ_NONE) {
+			thread_yield();
+			continue;
+		}
+		if (r == VM_PAUSED) {
+			enum domain_request req = d->req;
+			d->req = REQ_NONE;
+			int err = commit_state(d);
+			if (err) {
+				klog(LOG_ERROR, "domain %s: sync failed: %s; stopping it", d->name,
+				     toy_strerror(err));
+				finish(d, DOMAIN_FAILED, err);
+				return;
+			}
+			if (req == REQ_PARK) {
+				bool on = arch_irq_save();
+				waitq_block(&parked);
+				arch_irq_restore(on);
+			}
+			continue;
+		}
+		if (r == VM_DONE || r == VM_EXITED) {
+			int code = r == VM_EXITED ? d->exit_code : 0;
+			klog(LOG_INFO, "domain %s: exited with status %d", d->name, code);
+			finish(d, DOMAIN_EXITED, code);
+			return;
+		}
+		kprintf("domain %s: trap: %s\n", d->name,
+			r == TOY_ERR_TRAP ? vm_thread_trap(d->vt) : toy_strerror(r));
+		finish(d, DOMAIN_FAILED, r);
+		return;
+	}
+}
+
+static int domain_main(void *arg)
+{
+	struct domain *d = arg;
+	int err = start_vm(d);
+	if (err) {
+		kprintf("domain %s: cannot start: %s\n", d->name, toy_strerror(err));
+		finish(d, DOMAIN_FAILED, err);
+		return err;
+	}
+	run(d);
+	return 0;
+}
+
+/* --- spawn, resume, boot ----------------------------------------------------- */
+
+struct domain *domain_find(const toy_id *id)
+{
+	for (struct domain *d = domains; d; d = d->next)
+		if (d->live && toy_id_eq(&d->id, id))
+			return d;
+	return NULL;
+}
+
+/* A short name for logs: the boot object's name for the module, or the
+ * first eight hex digits of the domain ID. */
+static void name_domain(os_store *os, struct domain *d)
+{
+	toy_id boot = toy_id_reserved(TOY_ID_BOOT);
+	struct toy_boot_header h;
+	struct toy_boot_entry e;
+	if (os_read(os, &boot, 0, &h, sizeof(h)) == sizeof(h) && h.magic == TOY_BOOT_MAGIC) {
+		for (uint32_t i = 0; i < h.count && i < TOY_BOOT_MAX; i++) {
+			uint64_t off = sizeof(h) + (uint64_t)i * sizeof(e);
+			if (os_read(os, &boot, off, &e, sizeof(e)) == sizeof(e) &&
+			    toy_id_eq(&e.module, &d->rec.module)) {
+				memcpy(d->name, e.name, sizeof(d->name));
+				d->name[sizeof(d->name) - 1] = 0;
+				return;
+			}
+		}
+	}
+	char text[TOY_ID_TEXT_LEN + 1];
+	toy_id_format(&d->id, text);
+	memcpy(d->name, text, 8);
+	d->name[8] = 0;
+}
+
+static int start_thread(struct domain *d)
+{
+	d->thread = thread_create_sized(d->name, domain_main, d, DOMAIN_STACK_SIZE);
+	if (!d->thread)
+		return TOY_ERR_NOMEM;
+	mutex_lock(&domains_lock);
+	nstarted++;
+	nrunning++;
+	mutex_unlock(&domains_lock);
+	return 0;
+}
+
+/* Creates the objects of a new domain and its table entry. Store lock held,
+ * transaction open. */
+static int create_objects(os_store *os, struct domain *d)
+{
+	static const uint32_t kinds[] = {TOY_KIND_MEMORY, TOY_KIND_STATE, TOY_KIND_CAPS,
+					 TOY_KIND_SWAP};
+	toy_id *ids[] = {&d->rec.memory, &d->rec.state, &d->rec.caps, &d->rec.swap};
+	int err = os_create(os, &d->id, TOY_KIND_DOMAIN);
+	for (unsigned i = 0; i < 4 && !err; i++)
+		err = os_create(os, ids[i], kinds[i]);
+	toy_id table = toy_id_reserved(TOY_ID_DOMAINS);
+	struct os_stat st;
+	if (!err && os_stat(os, &table, &st) == TOY_ERR_NOTFOUND) {
+		st.size = 0;
+		err = os_create(os, &table, TOY_KIND_KERNEL);
+	}
+	if (!err)
+		err = os_write(os, &table, st.size, &d->id, sizeof(d->id));
+	if (!err)
+		err = domain_save_caps(os, d);
+	if (!err)
+		err = save_record(os, d);
+	return err;
+}
+
+static struct domain *new_domain(const toy_id *module)
+{
+	struct domain *d = kzalloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	d->rec = (struct domain_record){
+	    .magic = DOMAIN_MAGIC, .version = DOMAIN_VERSION, .status = DOMAIN_RUNNING};
+	d->rec.module = *module;
+	return d;
+}
+
+int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_cap *caps,
+		 uint32_t ncaps, toy_id *out)
+{
+	const struct vm_module *m;
+	int err = module_get(module, &m); /* rejects a bad module before anything changes */
+	struct domain *d = err ? NULL : new_domain(module);
+	if (!err && !d)
+		err = TOY_ERR_NOMEM;
+	for (uint32_t i = 0; i < ncaps && !err; i++)
+		err = cap_add(&d->caps, &caps[i].id, caps[i].rights);
+	if (err) {
+		if (d)
+			cap_free(&d->caps);
+		kfree(d);
+		return err;
+	}
+	mutex_lock(&domains_lock);
+	os_store *os = kstore_lock();
+	err = os_begin(os);
+	if (!err)
+		err = create_objects(os, d);
+	bool added = false;
+	if (!err && parent && !(err = cap_add(&parent->caps, &d->id, TOY_RIGHTS_ALL))) {
+		added = true;
+		err = domain_save_caps(os, parent);
+	}
+	if (!err)
+		err = os_commit(os, NULL);
+	else
+		os_abort(os);
+	if (err && added)
+		cap_drop(&parent->caps, &d->id);
+	if (!err) {
+		name_domain(os, d);
+		d->live = true;
+		d->next = domains;
+		domains = d;
+	}
+	kstore_unlock();
+	mutex_unlock(&domains_lock);
+	if (err) {
+		cap_free(&d->caps);
+		kfree(d);
+		return err;
+	}
+	*out = d->id;
+	return start_thread(d);
+}
+
+/* Loads a domain from its record and capability set, ready to run. */
+static int load_domain(os_store *os, const toy_id *id, struct domain **out)
+{
+	struct domain *d = kzalloc(sizeof(*d));
+	if (!d)
+		return TOY_ERR_NOMEM;
+	d->id = *id;
+	int64_t n = os_read(os, id, 0, &d->rec, sizeof(d->rec));
+	int err = n < 0 ? (int)n : 0;
+	if (!err && (n != sizeof(d->rec) || d->rec.magic != DOMAIN_MAGIC ||
+		     d->rec.version != DOMAIN_VERSION || d->rec.nmaps > DOMAIN_MAX_MAPS))
+		err = TOY_ERR_CORRUPT;
+	uint8_t *caps = NULL;
+	uint64_t len = 0;
+	if (!err && d->rec.status == DOMAIN_RUNNING &&
+	    !(err = read_object(os, &d->rec.caps, CAP_MAX * sizeof(struct toy_cap), &caps, &len)))
+		err = cap_load(&d->caps, caps, len);
+	kfree(caps);
+	if (err) {
+		cap_free(&d->caps);
+		kfree(d);
+		return err;
+	}
+	name_domain(os, d);
+	*out = d;
+	return 0;
+}
+
+/* Resumes every running domain in the table. */
+static int resume_all(os_store *os, const uint8_t *table, uint64_t len)
+{
+	int started = 0;
+	for (uint64_t off = 0; off + sizeof(toy_id) <= len; off += sizeof(toy_id)) {
+		toy_id id;
+		memcpy(&id, table + off, sizeof(id));
+		struct domain *d;
+		int err = load_domain(os, &id, &d);
+		if (err) {
+			klog(LOG_ERROR, "domain: cannot load a domain record: %s",
+			     toy_strerror(err));
+			continue;
+		}
+		if (d->rec.status != DOMAIN_RUNNING) {
+			cap_free(&d->caps);
+			kfree(d);
+			continue;
+		}
+		d->live = true;
+		d->next = domains;
+		domains = d;
+		started++;
+	}
+	return started;
+}
+
+/* Reads the boot object into caps: READ on the boot object, then READ,
+ * SPAWN and GRANT on every module it lists, init first. Returns the count. */
+static int boot_caps(os_store *os, struct toy_cap *caps)
+{
+	toy_id boot = toy_id_reserved(TOY_ID_BOOT);
+	struct toy_boot_header h;
+	int64_t n = os_read(os, &boot, 0, &h, sizeof(h));
+	if (n == TOY_ERR_NOTFOUND)
+		return TOY_ERR_NOTFOUND;
+	if (n != sizeof(h) || h.magic != TOY_BOOT_MAGIC || h.version != TOY_BOOT_VERSION ||
+	    !h.count || h.count > TOY_BOOT_MAX)
+		return TOY_ERR_CORRUPT;
+	caps[0] = (struct toy_cap){.id = boot, .rights = TOY_RIGHT_READ};
+	for (uint32_t i = 0; i < h.count; i++) {
+		struct toy_boot_entry e;
+		if (os_read(os, &boot, sizeof(h) + (uint64_t)i * sizeof(e), &e, sizeof(e)) !=
+		    sizeof(e))
+			return TOY_ERR_CORRUPT;
+		caps[i + 1] = (struct toy_cap){
+		    .id = e.module, .rights = TOY_RIGHT_READ | TOY_RIGHT_SPAWN | TOY_RIGHT_GRANT};
+	}
+	return (int)h.count + 1;
+}
+
+/* On a store without a domain table: spawns init from the boot object. */
+static int start_init(void)
+{
+	static struct toy_cap caps[TOY_BOOT_MAX + 1];
+	os_store *os = kstore_lock();
+	int n = boot_caps(os, caps);
+	kstore_unlock();
+	if (n == TOY_ERR_NOTFOUND) {
+		klog(LOG_INFO, "domain: no boot object in the store; no domains to start");
+		return 0;
+	}
+	toy_id id;
+	int err = n < 0 ? n : domain_spawn(NULL, &caps[1].id, caps, (uint32_t)n, &id);
+	if (err) {
+		klog(LOG_ERROR, "domain: cannot start init: %s", toy_strerror(err));
+		return err;
+	}
+	return 1;
+}
+
+int domains_boot(void)
+{
+	toy_id table_id = toy_id_reserved(TOY_ID_DOMAINS);
+	uint8_t *table = NULL;
+	uint64_t len = 0;
+	mutex_lock(&domains_lock);
+	os_store *os = kstore_lock();
+	int err = os ? read_object(os, &table_id, 64u << 20, &table, &len) : TOY_ERR_NOTSUP;
+	int n = err ? 0 : resume_all(os, table, len);
+	kstore_unlock();
+	mutex_unlock(&domains_lock);
+	kfree(table);
+	if (err == TOY_ERR_NOTFOUND)
+		return start_init();
+	if (err) {
+		klog(LOG_ERROR, "domain: cannot read the domain table: %s", toy_strerror(err));
+		return err;
+	}
+	for (struct domain *d = domains; d; d = d->next)
+		if ((err = start_thread(d)) != 0)
+			klog(LOG_ERROR, "domain %s: cannot start: %s", d->name, toy_strerror(err));
+	return n;
+}
+
+/* Unlinks one ended domain whose thread is still to be joined. */
+static struct domain *take_ended(void)
+{
+	mutex_lock(&domains_lock);
+	struct domain **p = &domains;
+	while (*p && ((*p)->live || !(*p)->thread))
+		p = &(*p)->next;
+	struct domain *d = *p;
+	if (d)
+		*p = d->next;
+	mutex_unlock(&domains_lock);
+	return d;
+}
+
+void domains_reap(void)
+{
+	struct domain *d;
+	while ((d = take_ended()) != NULL) {
+		thread_join(d->thread);
+		cap_free(&d->caps);
+		kfree(d);
+	}
+}
+
+void domains_count(unsigned *started, unsigned *running)
+{
+	mutex_lock(&domains_lock);
+	*started = nstarted;
+	*running = nrunning;
+	mutex_unlock(&domains_lock);
+}

@@ -1,0 +1,201 @@
+/* wasi.c — the WASI preview1 subset of DESIGN.md §6 for domains, so plain C
+ * built with wasi-libc runs: fd_write to the console, proc_exit,
+ * clock_time_get, random_get, empty args and environment, and fd_fdstat_get
+ * calling descriptors 0-2 a terminal (so stdout is line-buffered). Other
+ * descriptor calls answer EBADF; any other preview1 import answers ENOSYS.
+ * Pointers and lengths are checked against linear memory (EFAULT). */
+#include <arch/irq.h>
+#include <kernel/kernel.h>
+#include <kernel/log.h>
+#include <string.h>
+
+#include "domain_int.h"
+
+enum { W_ESUCCESS = 0, W_EBADF = 8, W_EFAULT = 21, W_EINVAL = 28, W_ENOSYS = 52 };
+enum { W_FILETYPE_CHARACTER_DEVICE = 2, W_RIGHT_FD_WRITE = 1u << 6 };
+
+static struct domain *caller(struct vm_host_call *c)
+{
+	return c->ctx;
+}
+
+static bool put32(struct domain *d, uint64_t p, uint32_t v)
+{
+	uint8_t *s = domain_span(d, (uint32_t)p, 4);
+	if (s)
+		memcpy(s, &v, 4);
+	return s != NULL;
+}
+
+/* Writes bytes to the console in NUL-terminated pieces. */
+static void console_out(const uint8_t *p, uint32_t n)
+{
+	char piece[257];
+	while (n) {
+		uint32_t k = n < 256 ? n : 256;
+		memcpy(piece, p, k);
+		piece[k] = 0;
+		kputs(piece);
+		p += k;
+		n -= k;
+	}
+}
+
+static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	struct domain *d = caller(c);
+	uint32_t fd = (uint32_t)a[0], iovs = (uint32_t)a[1], n = (uint32_t)a[2], total = 0;
+	r[0] = W_ESUCCESS;
+	if (fd != 1 && fd != 2) {
+		r[0] = W_EBADF;
+		return 0;
+	}
+	const uint8_t *iov = domain_span(d, iovs, 8ull * n);
+	for (uint32_t i = 0; iov && i < n; i++) {
+		uint32_t p, len;
+		memcpy(&p, iov + 8 * i, 4);
+		memcpy(&len, iov + 8 * i + 4, 4);
+		const uint8_t *s = domain_span(d, p, len);
+		if (!s) {
+			iov = NULL;
+			break;
+		}
+		console_out(s, len);
+		total += len;
+	}
+	if (!iov || !put32(d, (uint32_t)a[3], total))
+		r[0] = W_EFAULT;
+	return 0;
+}
+
+static int proc_exit(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)r;
+	caller(c)->exit_code = (int32_t)(uint32_t)a[0];
+	return VM_HOST_EXIT;
+}
+
+static int sizes_zero(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	struct domain *d = caller(c);
+	bool ok = put32(d, (uint32_t)a[0], 0) && put32(d, (uint32_t)a[1], 0);
+	r[0] = ok ? W_ESUCCESS : W_EFAULT;
+	return 0;
+}
+
+static int nothing(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)c, (void)a;
+	r[0] = W_ESUCCESS;
+	return 0;
+}
+
+static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	uint64_t ns = arch_time_ns();
+	uint8_t *s = (uint32_t)a[0] > 3 ? NULL : domain_span(caller(c), (uint32_t)a[2], 8);
+	if (s)
+		memcpy(s, &ns, 8);
+	r[0] = (uint32_t)a[0] > 3 ? W_EINVAL : s ? W_ESUCCESS : W_EFAULT;
+	return 0;
+}
+
+static int wasi_random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	uint32_t p = (uint32_t)a[0], n = (uint32_t)a[1];
+	if (!domain_span(caller(c), p, n)) {
+		r[0] = W_EFAULT;
+		return 0;
+	}
+	uint8_t buf[256];
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < sizeof(buf) ? n - done : (uint32_t)sizeof(buf);
+		random_get(NULL, buf, k);
+		memcpy(domain_span(caller(c), p + done, k), buf, k);
+		done += k;
+	}
+	r[0] = W_ESUCCESS;
+	return 0;
+}
+
+static int fd_fdstat_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	uint8_t st[24] = {W_FILETYPE_CHARACTER_DEVICE};
+	uint64_t rights = W_RIGHT_FD_WRITE;
+	memcpy(st + 8, &rights, 8);
+	uint8_t *s = domain_span(caller(c), (uint32_t)a[1], sizeof(st));
+	if ((uint32_t)a[0] > 2)
+		r[0] = W_EBADF;
+	else if (!s)
+		r[0] = W_EFAULT;
+	else {
+		memcpy(s, st, sizeof(st));
+		r[0] = W_ESUCCESS;
+	}
+	return 0;
+}
+
+static int ebadf(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)c, (void)a;
+	r[0] = W_EBADF;
+	return 0;
+}
+
+static int enosys(struct vm_host_call *c, uint64_t *a, uint64_t *r)
+{
+	(void)c, (void)a;
+	r[0] = W_ENOSYS;
+	return 0;
+}
+
+static const struct {
+	const char *name, *sig;
+	vm_host_fn fn;
+} calls[] = {
+    {"fd_write", "iiii:i", fd_write},
+    {"proc_exit", "i:", proc_exit},
+    {"args_sizes_get", "ii:i", sizes_zero},
+    {"args_get", "ii:i", nothing},
+    {"environ_sizes_get", "ii:i", sizes_zero},
+    {"environ_get", "ii:i", nothing},
+    {"clock_time_get", "iIi:i", clock_time_get},
+    {"random_get", "ii:i", wasi_random_get},
+    {"fd_fdstat_get", "ii:i", fd_fdstat_get},
+    {"fd_close", "i:i", ebadf},
+    {"fd_seek", "iIii:i", ebadf},
+    {"fd_read", "iiii:i", ebadf},
+    {"fd_fdstat_set_flags", "ii:i", ebadf},
+    {"fd_prestat_get", "ii:i", ebadf},
+    {"fd_prestat_dir_name", "iii:i", ebadf},
+    {"fd_filestat_get", "ii:i", ebadf},
+    {"path_open", "iiiiiIIii:i", enosys},
+    {"path_filestat_get", "iiiii:i", enosys},
+    {"poll_oneoff", "iiii:i", enosys},
+    {"sched_yield", ":i", enosys},
+    {"clock_res_get", "ii:i", enosys},
+};
+
+int wasi_resolve(struct domain *d, const char *name, struct vm_extern *out)
+{
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		if (strcmp(calls[i].name, name))
+			continue;
+		out->kind = VM_EXT_FUNC;
+		return vm_host_func_new(d->vs, calls[i].sig, calls[i].fn, d, &out->u.func);
+	}
+	return TOY_ERR_NOTFOUND;
+}
+
+int domain_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
+		   struct vm_extern *out)
+{
+	struct domain *d = ctx;
+	if (kind != VM_EXT_FUNC)
+		return TOY_ERR_NOTFOUND;
+	if (!strcmp(module, "toy"))
+		return hostcall_resolve(d, name, out);
+	if (!strcmp(module, "wasi_snapshot_preview1"))
+		return wasi_resolve(d, name, out);
+	return TOY_ERR_NOTFOUND;
+}
