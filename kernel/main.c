@@ -13,7 +13,9 @@
  *   toy.log=LEVEL        error, warn, info (default) or debug;
  * otherwise it prints "toy: ready ...", starts the domains (resuming those
  * that ran before, or init on a fresh store) and idles; with
- *   toy.run=SECONDS      it powers off cleanly after that long (tests). */
+ *   toy.run=SECONDS      it powers off cleanly after that long (tests);
+ *   toy.run=done         it powers off once every domain has ended or
+ *                        parked (benchmarks). */
 #include <arch/boot.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
@@ -125,6 +127,13 @@ static _Noreturn void shutdown(void)
 	arch_poweroff(err ? 1 : 0);
 }
 
+static bool all_done(void)
+{
+	unsigned started, running, parked;
+	domains_count(&started, &running, &parked);
+	return running == parked;
+}
+
 static void run_domains(void)
 {
 	int n = domains_boot();
@@ -133,8 +142,9 @@ static void run_domains(void)
 	char arg[32];
 	if (!cmdline_get("toy.run", arg, sizeof(arg)))
 		return;
+	bool until_done = !strcmp(arg, "done");
 	uint64_t end = arch_time_ns() + parse_u64(arg) * 1000000000ull;
-	while (arch_time_ns() < end) {
+	while (until_done ? !all_done() : arch_time_ns() < end) {
 		thread_sleep_ns(100000000ull);
 		domains_reap();
 	}

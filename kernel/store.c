@@ -28,6 +28,9 @@
 #define KIND_KERNEL       TOY_KIND_KERNEL
 #define SECTORS_PER_BLOCK (OS_BLOCK_SIZE / 512)
 #define STRESS_PAGES      64
+/* The store's own cache of verified blocks: object reads (the read host
+ * call) are served from it; domain memory goes through the page cache. */
+#define KSTORE_CACHE_BLOCKS 1024
 
 static int dev_read(void *ctx, uint64_t block, uint32_t n, void *buf)
 {
@@ -80,6 +83,7 @@ int kstore_env(struct os_env *env)
 	    .alloc = mem_alloc,
 	    .free = mem_free,
 	    .random = random_get,
+	    .cache_blocks = KSTORE_CACHE_BLOCKS,
 	};
 	return 0;
 }

@@ -28,8 +28,8 @@
 
 struct mutex domains_lock;
 static struct domain *domains;
-static unsigned nstarted, nrunning;
-static struct waitq parked; /* never woken: parked domains wait for a restart */
+static unsigned nstarted, nrunning, nparked;
+static struct waitq parked_q; /* never woken: parked domains wait for a restart */
 
 /* Decoded modules, shared by every domain that runs them. */
 struct module_entry {
@@ -359,8 +359,11 @@ static void run(struct domain *d)
 				return;
 			}
 			if (req == REQ_PARK) {
+				mutex_lock(&domains_lock);
+				nparked++;
+				mutex_unlock(&domains_lock);
 				bool on = arch_irq_save();
-				waitq_block(&parked);
+				waitq_block(&parked_q);
 				arch_irq_restore(on);
 			}
 			continue;
@@ -669,10 +672,11 @@ void domains_reap(void)
 	}
 }
 
-void domains_count(unsigned *started, unsigned *running)
+void domains_count(unsigned *started, unsigned *running, unsigned *parked)
 {
 	mutex_lock(&domains_lock);
 	*started = nstarted;
 	*running = nrunning;
+	*parked = nparked;
 	mutex_unlock(&domains_lock);
 }

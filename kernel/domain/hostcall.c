@@ -118,7 +118,8 @@ static int hc_create(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 /* Copies [off, off+len) of the object to linear memory at buf. */
 static int64_t read_to(struct domain *d, const toy_id *id, uint64_t off, uint32_t buf, uint32_t len)
 {
-	uint8_t *bounce = kmalloc(CHUNK);
+	uint8_t small[256];
+	uint8_t *bounce = len <= sizeof(small) ? small : kmalloc(CHUNK);
 	if (!bounce)
 		return TOY_ERR_NOMEM;
 	uint32_t done = 0;
@@ -127,19 +128,17 @@ static int64_t read_to(struct domain *d, const toy_id *id, uint64_t off, uint32_
 		os_store *os = kstore_lock();
 		int64_t got = os_read(os, id, off + done, bounce, n);
 		kstore_unlock();
-		if (got < 0) {
-			kfree(bounce);
-			return got;
-		}
-		if (put_bytes(d, (uint64_t)buf + done, bounce, (uint64_t)got)) {
-			kfree(bounce);
-			return TOY_ERR_RANGE;
+		if (got < 0 || put_bytes(d, (uint64_t)buf + done, bounce, (uint64_t)got)) {
+			if (bounce != small)
+				kfree(bounce);
+			return got < 0 ? got : TOY_ERR_RANGE;
 		}
 		done += (uint32_t)got;
 		if ((uint32_t)got < n)
 			break;
 	}
-	kfree(bounce);
+	if (bounce != small)
+		kfree(bounce);
 	return done;
 }
 

@@ -23,7 +23,8 @@ int domains_boot(void);
 /* Frees the threads and structures of domains that have ended. */
 void domains_reap(void);
 
-/* Domains started or resumed since boot, and those still running. */
-void domains_count(unsigned *started, unsigned *running);
+/* Domains started or resumed since boot, those not yet ended, and those
+ * of them parked until the next restart. */
+void domains_count(unsigned *started, unsigned *running, unsigned *parked);
 
 #endif
