@@ -89,6 +89,40 @@ static int read_page(os_store *s, const struct os_obj *o, uint64_t page, void *o
 	return store_read_block(s, p->block, p->hash, out);
 }
 
+/* Pages [page, page+max) into out, as many as lie in consecutive blocks
+ * on the device from the first one on (at most OS_READ_RUN), with one
+ * device read, each page checked against its hash. Returns how many pages
+ * were read (at least 1: a page that cannot start a run is read alone), or
+ * an error. Blocks the log still holds in memory, and holes, end a run. */
+static int64_t read_run(os_store *s, const struct os_obj *o, uint64_t page, uint64_t max,
+			uint8_t *out)
+{
+	const struct os_page *first = pmap_find(&o->pages, page);
+	uint64_t n = 1;
+	if (first && !log_chunk_data(s, first->block)) {
+		while (n < max && n < OS_READ_RUN) {
+			const struct os_page *p = pmap_find(&o->pages, page + n);
+			if (!p || p->block != first->block + n || log_chunk_data(s, p->block))
+				break;
+			n++;
+		}
+	}
+	if (n == 1) {
+		int rc = read_page(s, o, page, out);
+		return rc == TOY_OK ? 1 : rc;
+	}
+	int rc = s->env.dev.read(s->env.dev.ctx, first->block, (uint32_t)n, out);
+	if (rc != TOY_OK)
+		return rc < 0 ? rc : TOY_ERR_IO;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t h[16];
+		os_hash128(out + i * OS_PAGE_SIZE, OS_PAGE_SIZE, h);
+		if (memcmp(h, pmap_find(&o->pages, page + i)->hash, 16) != 0)
+			return TOY_ERR_CORRUPT;
+	}
+	return (int64_t)n;
+}
+
 static int grow_size(os_store *s, struct os_obj *o, uint64_t size)
 {
 	if (size <= o->size)
@@ -365,7 +399,11 @@ int64_t os_read(os_store *s, const toy_id *id, uint64_t off, void *buf, size_t l
 		uint32_t in = (uint32_t)((off + done) % OS_PAGE_SIZE);
 		uint64_t n = OS_PAGE_SIZE - in < total - done ? OS_PAGE_SIZE - in : total - done;
 		if (n == OS_PAGE_SIZE) {
-			rc = read_page(s, o, page, dst + done);
+			int64_t got =
+			    read_run(s, o, page, (total - done) / OS_PAGE_SIZE, dst + done);
+			if (got < 0)
+				return got;
+			n = (uint64_t)got * OS_PAGE_SIZE;
 		} else {
 			rc = read_page(s, o, page, s->scratch);
 			memcpy(dst + done, s->scratch + in, n);
