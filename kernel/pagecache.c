@@ -299,12 +299,9 @@ static int write_out(os_store *os, const struct pc_page *p)
 	return write_mapped(os, p);
 }
 
-/* Writes n unmapped PG_EVICTING pages in one transaction (the cache lock
- * is released meanwhile), then drops them. On failure they are mapped
- * again, still dirty, and the error is returned. */
-static int write_batch(struct pc_page **batch, unsigned n)
+/* One transaction writing n pages out (the cache lock is not held). */
+static int write_txn(struct pc_page **batch, unsigned n)
 {
-	mutex_unlock(&lock);
 	os_store *os = store_lock();
 	int err = os ? os_begin(os) : TOY_ERR_NOTFOUND;
 	for (unsigned i = 0; i < n && !err; i++)
@@ -314,7 +311,49 @@ static int write_batch(struct pc_page **batch, unsigned n)
 	else if (os)
 		os_abort(os);
 	kstore_unlock();
-	mutex_lock(&lock);
+	return err;
+}
+
+/* Drops up to max resident pages that need no writing, recently used or
+ * not: the heap needs memory for the store to write anything. */
+static unsigned drop_clean(unsigned max)
+{
+	unsigned n = 0;
+	for (uint64_t left = stats.frames_used; hand && left && n < max; left--) {
+		struct pc_page *p = hand;
+		hand = p->next;
+		uint64_t pa;
+		unsigned f = 0;
+		if (needs_write(p) ||
+		    (arch_mmu_query(page_va(p), &pa, &f) == 0 && (f & ARCH_MMU_DIRTY)))
+			continue;
+		ring_remove(p);
+		unmap_page(p);
+		if (needs_write(p)) { /* written meanwhile */
+			ring_insert(p);
+			map_page(p);
+			continue;
+		}
+		drop(p);
+		n++;
+	}
+	return n;
+}
+
+/* Writes n unmapped PG_EVICTING pages in one transaction (the cache lock
+ * is released meanwhile; when the store runs out of heap, clean pages are
+ * dropped and it tries again), then drops them. On failure they are
+ * mapped again, still dirty, and the error is returned. */
+static int write_batch(struct pc_page **batch, unsigned n)
+{
+	int err;
+	for (int tries = 0;; tries++) {
+		mutex_unlock(&lock);
+		err = write_txn(batch, n);
+		mutex_lock(&lock);
+		if (err != TOY_ERR_NOMEM || tries == 3 || !drop_clean(256))
+			break;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct pc_page *p = batch[i];
 		p->flags &= ~PG_EVICTING;
@@ -354,9 +393,11 @@ static bool retire(struct pc_page *p)
 	return false;
 }
 
+#define EVICT_NONE 1
+
 /* One sweep of the clock: frees up to BATCH clean pages or writes out up
  * to BATCH dirty ones. Returns 0 when it made room (or waited for busy
- * pages to settle), TOY_ERR_NOMEM when there is nothing to evict, or the
+ * pages to settle), EVICT_NONE when there is nothing to evict, or the
  * write's error. */
 static int evict_some(void)
 {
@@ -386,7 +427,7 @@ static int evict_some(void)
 		wait_busy();
 		return 0;
 	}
-	return TOY_ERR_NOMEM;
+	return EVICT_NONE;
 }
 
 static bool low_on_frames(void)
@@ -468,12 +509,12 @@ enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
  * the lock held; releases it during the read. */
 static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
-	uint64_t pa = pmm_alloc(1);
+	uint64_t pa = pmm_alloc_top();
 	struct pc_page *p = pa ? kzalloc(sizeof(*p)) : NULL;
 	if (!p) {
 		if (pa)
 			pmm_free(pa, 1);
-		return evict_some() ? FAULT_FAIL : FAULT_AGAIN;
+		return evict_some() == 0 ? FAULT_AGAIN : FAULT_FAIL;
 	}
 	*p = (struct pc_page){.id = s->id,
 			      .pno = s->pno,
@@ -537,8 +578,9 @@ static int fault_step(uintptr_t va)
 	if (p)
 		return p->w == w && p->idx == idx ? FAULT_DONE : move_page(p, w, idx);
 	if (low_on_frames() && stats.frames_used) {
-		int err = evict_some();
-		return err && err != TOY_ERR_NOMEM ? FAULT_FAIL : FAULT_AGAIN;
+		int r = evict_some();
+		if (r != EVICT_NONE) /* else allocate all the same, if a frame is free */
+			return r ? FAULT_FAIL : FAULT_AGAIN;
 	}
 	return page_in(w, idx, &s);
 }

@@ -6,7 +6,11 @@
  * kernel image are taken back. Allocation is next-fit for a run of n free
  * frames, so contiguous blocks (heap blocks, virtqueues) come from the same
  * code as single frames. A bitmap of 4 GiB is 128 KiB of .bss; a first-fit
- * scan over it is fast enough for a kernel that allocates mostly at boot. */
+ * scan over it is fast enough for a kernel that allocates mostly at boot.
+ * The page cache takes its frames one at a time from the top down
+ * (pmm_alloc_top), so the many frames it holds gather at the top of memory
+ * instead of breaking up the runs the heap carves large blocks from;
+ * top_hint is at or above the highest free frame. */
 #include <arch/irq.h>
 #include <arch/mmu.h>
 #include <kernel/log.h>
@@ -20,6 +24,7 @@ static uint64_t bitmap[PMM_FRAMES / 64];
 static size_t nframes; /* frames below the highest usable address */
 static size_t nfree, ntotal;
 static size_t next_fit;
+static size_t top_hint;
 
 static bool frame_used(size_t f)
 {
@@ -60,6 +65,7 @@ void pmm_init(const struct boot_info *bi)
 	mark_range(0, 1u << 20, true);
 	mark_range(bi->kernel.base, bi->kernel.len, true);
 	ntotal = nfree;
+	top_hint = nframes;
 	klog(LOG_INFO, "pmm: %zu MiB free in %zu frames", nfree / 256, nfree);
 }
 
@@ -102,6 +108,37 @@ uint64_t pmm_alloc(size_t n)
 	return pa;
 }
 
+/* The highest free frame below limit, or SIZE_MAX. */
+static size_t find_top(size_t limit)
+{
+	for (size_t f = limit; f-- > 0;) {
+		if (bitmap[f / 64] == ~0ull) {
+			f &= ~(size_t)63;
+			continue;
+		}
+		if (!frame_used(f))
+			return f;
+	}
+	return SIZE_MAX;
+}
+
+uint64_t pmm_alloc_top(void)
+{
+	bool on = arch_irq_save();
+	size_t f = find_top(top_hint);
+	if (f != SIZE_MAX) {
+		frame_set(f, true);
+		nfree--;
+		top_hint = f;
+	}
+	arch_irq_restore(on);
+	if (f == SIZE_MAX)
+		return 0;
+	uint64_t pa = (uint64_t)f * ARCH_PAGE_SIZE;
+	memset(arch_phys_to_virt(pa), 0, ARCH_PAGE_SIZE);
+	return pa;
+}
+
 void pmm_free(uint64_t pa, size_t n)
 {
 	size_t f = pa / ARCH_PAGE_SIZE;
@@ -112,6 +149,8 @@ void pmm_free(uint64_t pa, size_t n)
 		frame_set(f + i, false);
 	}
 	nfree += n;
+	if (f + n > top_hint)
+		top_hint = f + n;
 	arch_irq_restore(on);
 }
 

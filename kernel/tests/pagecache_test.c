@@ -12,6 +12,7 @@
 #include <kernel/mem.h>
 #include <kernel/pagecache.h>
 #include <kernel/test.h>
+#include <kernel/thread.h>
 #include <string.h>
 #include <toy/abi.h>
 
@@ -292,6 +293,88 @@ KTEST(pc_destroy_no_leak)
 	KCHECK(st.frames_used == 0);
 	KCHECK(pmm_free_count() == frames);
 	KCHECK(heap_in_use() == heap);
+	teardown(&f);
+	return 0;
+}
+
+struct worker {
+	uint8_t *base;
+	uint64_t first, n, shared; /* its own pages, then pages all read */
+};
+
+static int work(void *arg)
+{
+	struct worker *k = arg;
+	for (int round = 0; round < 3; round++) {
+		for (uint64_t i = k->first; i < k->first + k->n; i++)
+			stamp(k->base + i * PAGE, i, (uint8_t)(new_byte(i) + round));
+		for (uint64_t i = k->first; i < k->first + k->n; i++)
+			if (!stamped(k->base + i * PAGE, i, (uint8_t)(new_byte(i) + round)))
+				return 1;
+		for (uint64_t i = 0; i < k->shared; i++)
+			if (!stamped(k->base + i * PAGE, i, old_byte(i)))
+				return 2;
+	}
+	return 0;
+}
+
+/* Three threads fault at once (each blocks on the disk and is preempted
+ * in the fault path), on pages of their own and on shared ones. */
+KTEST(pc_concurrent_faults)
+{
+	struct fixture f;
+	uint64_t shared = 16, n = BUDGET;
+	KCHECK(setup(&f, shared, 0) == 0);
+	KCHECK(create(&f, 16ull << 20) == 0);
+	struct worker k[3];
+	struct thread *t[3];
+	for (unsigned i = 0; i < 3; i++) {
+		k[i] = (struct worker){f.base, shared + i * n, n, shared};
+		KCHECK((t[i] = thread_create("pc-worker", work, &k[i])) != NULL);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		KCHECK(thread_join(t[i]) == 0);
+	for (uint64_t i = 0; i < shared; i++)
+		KCHECK(object_page_is(&f.mem, i, old_byte(i)));
+	teardown(&f);
+	return 0;
+}
+
+/* toy.pcbig=MIB (by hand, under memory pressure: QEMU -m 128M and a store
+ * of a few times MIB): MIB MiB written and read back twice through the
+ * default budget. Without the option the test does nothing. */
+KTEST(pc_big)
+{
+	char arg[16];
+	if (!cmdline_get("toy.pcbig", arg, sizeof(arg)))
+		return 0;
+	uint64_t mib = 0;
+	for (const char *c = arg; *c >= '0' && *c <= '9'; c++)
+		mib = mib * 10 + (uint64_t)(*c - '0');
+	struct fixture f;
+	KCHECK(setup(&f, 0, 0) == 0);
+	pc_init(0);
+	uint64_t n = mib << 8;
+	KCHECK(create(&f, 4ull << 30) == 0);
+	struct pc_stats st0, st1;
+	pc_stats(&st0);
+	uint64_t t0 = arch_time_ns();
+	for (uint64_t i = 0; i < n; i++)
+		stamp(f.base + i * PAGE, i, new_byte(i));
+	uint64_t t1 = arch_time_ns();
+	for (int round = 0; round < 2; round++)
+		for (uint64_t i = 0; i < n; i++)
+			KCHECK(stamped(f.base + i * PAGE, i, new_byte(i)));
+	uint64_t t2 = arch_time_ns();
+	pc_stats(&st1);
+	kprintf("  pcbig: %llu MiB, %llu frames max, %llu used; write %llu ms, 2 reads %llu ms; "
+		"%llu faults, %llu reads, %llu swap-outs; %zu frames free\n",
+		(unsigned long long)mib, (unsigned long long)st1.frames_max,
+		(unsigned long long)st1.frames_used, (unsigned long long)(t1 - t0) / 1000000,
+		(unsigned long long)(t2 - t1) / 1000000,
+		(unsigned long long)(st1.faults - st0.faults),
+		(unsigned long long)(st1.reads - st0.reads),
+		(unsigned long long)(st1.swapouts - st0.swapouts), pmm_free_count());
 	teardown(&f);
 	return 0;
 }

@@ -1,10 +1,25 @@
 /* arch/mmu.h — the kernel's page tables.
  *
  * All physical memory the frame allocator hands out is reachable through a
- * direct map (arch_phys_to_virt). Other kernel mappings (device registers)
- * are made page by page with arch_mmu_map. The accessed and dirty flags are
- * reported by arch_mmu_query and cleared by arch_mmu_clear, which is how the
- * page cache will track what to write back. */
+ * direct map (arch_phys_to_virt). Other kernel mappings (device registers,
+ * thread stacks, page-cache windows) are made page by page with
+ * arch_mmu_map. The accessed and dirty flags are reported by
+ * arch_mmu_query and cleared by arch_mmu_clear, which is how the page cache
+ * tracks what to write back and what was used lately. Where the hardware
+ * keeps no such bits (aarch64 without FEAT_HAFDBS) a new mapping reports
+ * both set; arch/host emulates them with page protections once they have
+ * been cleared. So a page counts as clean only after arch_mmu_clear.
+ *
+ * The fault hook: when a kernel access faults on an address that is not
+ * mapped (or, for a write, mapped without a dirty bit the MMU can set),
+ * the arch's fault handler calls kernel_page_fault (kernel/pagecache.h)
+ * with the address and whether it was a write, on the faulting thread's
+ * stack and with interrupts enabled if they were at the fault, so it may
+ * block and other threads may run. If it returns true the access is
+ * retried; if false the arch reports the fault as a kernel bug (panic). On
+ * x86_64 it is vector 14 (CR2, error code bit 1); on aarch64 a data abort
+ * from EL1 in the map window (FAR, ESR.WnR), re-entered on the thread's
+ * stack; on arch/host a SIGSEGV. */
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 

@@ -20,7 +20,13 @@ void pmm_init(const struct boot_info *bi);
  * address of the first, or 0 when none are free. */
 uint64_t pmm_alloc(size_t n);
 
-/* Frees n frames starting at pa (as returned by pmm_alloc). */
+/* Allocates one zeroed frame, the highest free one (the page cache's, kept
+ * away from the low memory the heap's contiguous blocks come from).
+ * Returns its physical address, or 0 when none is free. */
+uint64_t pmm_alloc_top(void);
+
+/* Frees n frames starting at pa (as returned by pmm_alloc or
+ * pmm_alloc_top). */
 void pmm_free(uint64_t pa, size_t n);
 
 size_t pmm_free_count(void);

@@ -26,7 +26,9 @@
  * Locking: one kernel mutex guards the cache. A fault may block on the disk
  * (other threads run meanwhile). Code must not touch window memory while it
  * holds the store lock (kstore_lock) or the cache's lock: copy through a
- * kernel buffer instead. */
+ * kernel buffer instead. pc_window_create, pc_window_map and
+ * pc_window_destroy take the store lock themselves (the caller must not
+ * hold it); pc_window_sync runs inside the caller's hold of it. */
 #ifndef KERNEL_PAGECACHE_H
 #define KERNEL_PAGECACHE_H
 
@@ -37,21 +39,27 @@
 struct pc_window;
 
 /* Sets up the cache; it may use up to max_frames frames (0: a default share
- * of RAM). Called once at boot, after the store is mounted. */
+ * of RAM, 5/8 of it); it also evicts whenever free frames run low. Called
+ * at boot, after the store is mounted; calling it again changes the budget
+ * (tests use a small one), evicting down to it. */
 void pc_init(uint64_t max_frames);
 
 /* Reserves a window of size bytes (a multiple of 4 KiB) backed by the
  * memory object mem, with swap as its swap object (both must exist; swap is
- * emptied). Returns 0, TOY_ERR_NOMEM or TOY_ERR_LIMIT (address space). */
-int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap,
-		     struct pc_window **out);
+ * emptied, in a transaction of its own). Returns 0, TOY_ERR_NOMEM,
+ * TOY_ERR_LIMIT (address space), TOY_ERR_INVAL (size) or the store's error
+ * (TOY_ERR_NOTFOUND: no such object, or no store). */
+int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struct pc_window **out);
 
 /* Lowest address of the window. */
 uint8_t *pc_window_base(const struct pc_window *w);
 
 /* Backs window bytes [off, off+len) (page aligned) with object obj from
  * obj_off (page aligned). Pages already faulted in there are first written
- * back (if dirty) and dropped. Returns 0, TOY_ERR_RANGE or an I/O error. */
+ * back (if dirty: memory-object pages to swap, so the next sync still puts
+ * them into the memory object) and dropped. Write-back to obj never grows
+ * it: bytes past its end are dropped. The newest mapping of a page wins.
+ * Returns 0, TOY_ERR_RANGE, TOY_ERR_NOMEM or the store's error. */
 int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
 		  uint64_t obj_off);
 
@@ -59,12 +67,16 @@ int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id 
  * kstore_lock): writes every dirty page and every swapped page of the
  * window's memory object to the memory object, sets its size to size_bytes
  * (the linear memory's size), and writes back dirty pages of mapped objects.
- * After the caller commits, call pc_window_synced so swap is emptied and the
- * pages count as clean. Returns 0 or an error (the caller then aborts). */
+ * After the caller commits, call pc_window_synced (with or without the store
+ * lock) so swap is emptied and the pages count as clean; pages written or
+ * swapped out in between stay dirty. If the commit fails, skip it: nothing
+ * counts as clean. Returns 0 or an error (the caller then aborts). */
 int pc_window_sync(struct pc_window *w, uint64_t size_bytes);
 void pc_window_synced(struct pc_window *w);
 
-/* Unmaps every page and frees the window; unsynced changes are lost. */
+/* Unmaps every page and frees the window; unsynced changes are lost (the
+ * swap object keeps whatever was swapped out; it is emptied when a window
+ * is next made with it). w may be NULL. */
 void pc_window_destroy(struct pc_window *w);
 
 /* Called by the arch's page-fault handler for a fault at kernel address va
@@ -74,7 +86,9 @@ void pc_window_destroy(struct pc_window *w);
  * enabled at the fault. */
 bool kernel_page_fault(uintptr_t va, bool write);
 
-/* Counters for tests and benchmarks. */
+/* Counters for tests and benchmarks, since boot: faults taken, pages read
+ * from the store, pages evicted, mapped-object pages written back,
+ * memory-object pages swapped out, frames in use and the budget. */
 struct pc_stats {
 	uint64_t faults, reads, evictions, writebacks, swapouts, frames_used, frames_max;
 };
