@@ -86,6 +86,30 @@ static int write_object(os_store *os, const toy_id *id, const void *buf, uint64_
 	return err;
 }
 
+/* Empties an object a few thousand pages per transaction, from the end:
+ * one transaction for all of a big swap or memory object could need more
+ * memory for its undo log than is free. */
+static int truncate_object(const toy_id *id)
+{
+	const uint64_t step = 4096ull * OS_PAGE_SIZE;
+	for (;;) {
+		struct os_stat st;
+		os_store *os = kstore_lock();
+		int err = os_stat(os, id, &st);
+		uint64_t size = st.size > step ? st.size - step : 0;
+		if (!err && st.size && !(err = os_begin(os))) {
+			err = os_set_size(os, id, size);
+			if (!err)
+				err = os_commit(os, NULL);
+			else
+				os_abort(os);
+		}
+		kstore_unlock();
+		if (err || !st.size)
+			return err;
+	}
+}
+
 int domain_save_caps(os_store *os, struct domain *d)
 {
 	return write_object(os, &d->rec.caps, d->caps.caps, d->caps.n * sizeof(struct toy_cap));
@@ -172,8 +196,10 @@ static int memory_new(void *ctx, struct vm_memory *m, uint32_t min)
 		return err;
 	if (st.size / VM_PAGE_SIZE > pages)
 		pages = (uint32_t)(st.size / VM_PAGE_SIZE);
-	err = pc_window_create((uint64_t)VM_MAX_PAGES * VM_PAGE_SIZE, &d->rec.memory, &d->rec.swap,
-			       &d->win);
+	err = truncate_object(&d->rec.swap); /* what an earlier boot spilled is stale */
+	if (!err)
+		err = pc_window_create((uint64_t)VM_MAX_PAGES * VM_PAGE_SIZE, &d->rec.memory,
+				       &d->rec.swap, &d->win);
 	if (err)
 		return err;
 	*m = (struct vm_memory){.base = pc_window_base(d->win),
@@ -267,9 +293,14 @@ static int commit_state(struct domain *d)
 	return err;
 }
 
-/* Records how the domain ended and frees what only a running domain needs. */
+/* Records how the domain ended and frees what only a running domain needs:
+ * first its memory (the window's frames), then its state, swap and memory
+ * objects. */
 static void finish(struct domain *d, enum domain_status status, int code)
 {
+	if (d->vs)
+		vm_store_free(d->vs); /* releases the memory window too */
+	d->vs = NULL;
 	os_store *os = kstore_lock();
 	d->rec.status = status;
 	d->rec.exit_code = code;
@@ -277,22 +308,22 @@ static void finish(struct domain *d, enum domain_status status, int code)
 	if (!err)
 		err = save_record(os, d);
 	if (!err)
-		err = os_delete(os, &d->rec.state);
-	if (!err)
-		err = os_set_size(os, &d->rec.swap, 0);
+		err = os_set_size(os, &d->rec.state, 0);
 	if (!err)
 		err = os_commit(os, NULL);
 	else
 		os_abort(os);
 	kstore_unlock();
+	if (!err)
+		err = truncate_object(&d->rec.swap);
+	if (!err)
+		err = truncate_object(&d->rec.memory);
 	if (err)
 		klog(LOG_ERROR, "domain %s: recording its end: %s", d->name, toy_strerror(err));
 	mutex_lock(&domains_lock);
 	d->live = false;
 	nrunning--;
 	mutex_unlock(&domains_lock);
-	vm_store_free(d->vs); /* releases the memory window too */
-	d->vs = NULL;
 }
 
 /* --- the domain's thread ----------------------------------------------------- */

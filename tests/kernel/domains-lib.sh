@@ -72,9 +72,9 @@ dboot() {
 # and a clean power-off.
 check_log() {
 	local log=$1 rc=$2
-	if grep -qE 'panic|trap:|CORRUPT|UNEXPECTED|cannot start|FAIL' "$log"; then
+	if grep -qE 'panic|trap:|CORRUPT|UNEXPECTED|cannot start|FAIL| error: ' "$log"; then
 		show_log "$log"
-		fail "$(grep -m1 -E 'panic|trap:|CORRUPT|UNEXPECTED|cannot start|FAIL' "$log")"
+		fail "$(grep -m1 -E 'panic|trap:|CORRUPT|UNEXPECTED|cannot start|FAIL| error: ' "$log")"
 	fi
 	[ "$rc" = 0 ] || { show_log "$log"; fail "exit status $rc"; }
 	grep -q '^toy: power off (unmount: success)' "$log" || { show_log "$log"; fail "no clean power-off"; }
