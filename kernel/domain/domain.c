@@ -9,6 +9,7 @@
  * the thread then serializes the vm state and commits it together with the
  * memory's dirty pages, so the store always holds a memory and an execution
  * state of the same instant. A restart resumes from exactly there. */
+#include <arch/cpu.h>
 #include <arch/irq.h>
 #include <kernel/domain.h>
 #include <kernel/kernel.h>
@@ -279,8 +280,14 @@ static int commit_state(struct domain *d)
 		err = pc_window_sync(d->win, d->mem->size);
 	if (!err)
 		err = write_object(os, &d->rec.state, snap, (uint64_t)n);
+	uint64_t synced_before = d->rec.synced_gen;
+	d->rec.synced_gen = d->sync_generation;
+	if (!err)
+		err = save_record(os, d);
 	if (!err)
 		err = os_commit(os, &gen);
+	if (err)
+		d->rec.synced_gen = synced_before;
 	else if (n >= 0)
 		os_abort(os);
 	kstore_unlock();
@@ -507,6 +514,23 @@ static struct domain *new_domain(const toy_id *module)
 	return d;
 }
 
+/* toy.cut=spawn:N (tests): the power fails right after the Nth spawn of
+ * this boot is committed, before anything else happens. */
+static void cut_after_spawn(void)
+{
+	static unsigned spawns;
+	char arg[16];
+	if (!cmdline_get("toy.cut", arg, sizeof(arg)) || strncmp(arg, "spawn:", 6))
+		return;
+	unsigned n = 0;
+	for (const char *p = arg + 6; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	if (++spawns == n) {
+		kprintf("toy: power cut after spawn %u\n", n);
+		arch_poweroff(0);
+	}
+}
+
 int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_cap *caps,
 		 uint32_t ncaps, toy_id *out)
 {
@@ -515,6 +539,10 @@ int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_c
 	struct domain *d = err ? NULL : new_domain(module);
 	if (!err && !d)
 		err = TOY_ERR_NOMEM;
+	if (d && parent) {
+		d->rec.parent = parent->id;
+		d->rec.parent_gen = parent->rec.synced_gen;
+	}
 	for (uint32_t i = 0; i < ncaps && !err; i++)
 		err = cap_add(&d->caps, &caps[i].id, caps[i].rights);
 	if (err) {
@@ -553,7 +581,35 @@ int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_c
 		return err;
 	}
 	*out = d->id;
+	cut_after_spawn();
 	return start_thread(d);
+}
+
+/* Whether a running domain was spawned by a parent that has not synced
+ * since (or that is itself abandoned): the parent resumes from before the
+ * spawn and spawns again, so this copy must not run. */
+static bool abandoned(os_store *os, const struct domain_record *rec)
+{
+	struct domain_record parent;
+	if (toy_id_is_nil(&rec->parent) ||
+	    os_read(os, &rec->parent, 0, &parent, sizeof(parent)) != sizeof(parent) ||
+	    parent.magic != DOMAIN_MAGIC)
+		return false;
+	if (parent.status == DOMAIN_ABANDONED)
+		return true;
+	return parent.status == DOMAIN_RUNNING && parent.synced_gen == rec->parent_gen;
+}
+
+static void abandon(os_store *os, struct domain *d)
+{
+	d->rec.status = DOMAIN_ABANDONED;
+	int err = os_begin(os);
+	if (!err && !(err = save_record(os, d)))
+		err = os_commit(os, NULL);
+	else
+		os_abort(os);
+	klog(LOG_INFO, "domain %s: abandoned (its parent resumes from before spawning it)%s%s",
+	     d->name, err ? ": " : "", err ? toy_strerror(err) : "");
 }
 
 /* Loads a domain from its record and capability set, ready to run. */
@@ -598,6 +654,8 @@ static int resume_all(os_store *os, const uint8_t *table, uint64_t len)
 			     toy_strerror(err));
 			continue;
 		}
+		if (d->rec.status == DOMAIN_RUNNING && abandoned(os, &d->rec))
+			abandon(os, d);
 		if (d->rec.status != DOMAIN_RUNNING) {
 			cap_free(&d->caps);
 			kfree(d);

@@ -16,10 +16,18 @@
  * little-endian like both CPUs Toy runs on. maps[] are the pc_window_map
  * ranges, replayed when the domain resumes. */
 #define DOMAIN_MAGIC    0x314e4d44594f54ULL /* "TOYDMN1" */
-#define DOMAIN_VERSION  1u
+#define DOMAIN_VERSION  2u
 #define DOMAIN_MAX_MAPS 8u
 
-enum domain_status { DOMAIN_RUNNING = 1, DOMAIN_EXITED = 2, DOMAIN_FAILED = 3 };
+/* ABANDONED: spawned by a parent that then lost power before its next
+ * sync; the parent resumes from before the spawn and will spawn again, so
+ * this copy never runs (see domains_boot). */
+enum domain_status {
+	DOMAIN_RUNNING = 1,
+	DOMAIN_EXITED = 2,
+	DOMAIN_FAILED = 3,
+	DOMAIN_ABANDONED = 4,
+};
 
 struct domain_map {
 	toy_id object;
@@ -31,12 +39,15 @@ struct domain_record {
 	uint32_t version;
 	uint32_t status; /* enum domain_status */
 	toy_id module, memory, state, caps, swap;
+	toy_id parent;       /* nil for init */
+	uint64_t synced_gen; /* generation of the last committed state (0: none) */
+	uint64_t parent_gen; /* the parent's synced_gen when it spawned this one */
 	int32_t exit_code;
 	uint32_t nmaps;
 	struct domain_map maps[DOMAIN_MAX_MAPS];
 };
 _Static_assert(sizeof(struct domain_map) == 40, "domain_map is 40 bytes");
-_Static_assert(sizeof(struct domain_record) == 104 + 40 * DOMAIN_MAX_MAPS,
+_Static_assert(sizeof(struct domain_record) == 136 + 40 * DOMAIN_MAX_MAPS,
 	       "domain_record has no padding");
 
 /* What a host call asks the domain's thread to do at the next safepoint. */
