@@ -80,6 +80,8 @@ struct pc_range {
 struct pc_window {
 	uintptr_t base;
 	uint64_t size, npages;
+	uint64_t mem_pages;  /* the memory object's size, in pages */
+	uint64_t sync_pages; /* its size once the running sync commits */
 	toy_id mem, swap;
 	uint64_t *swapped; /* bit i: swap holds window page i's newest copy */
 	uint64_t *resw;    /* pages swapped out since the running sync began */
@@ -94,6 +96,7 @@ struct pc_src {
 	toy_id id;
 	uint64_t pno;
 	bool mem, from_swap;
+	bool zero; /* past the memory object's end: no need to read */
 };
 
 static struct mutex lock;
@@ -450,11 +453,13 @@ static void source(const struct pc_window *w, uint64_t idx, struct pc_src *s)
 	for (unsigned i = w->nranges; i-- > 0;) {
 		const struct pc_range *r = &w->ranges[i];
 		if (idx >= r->first && idx - r->first < r->count) {
-			*s = (struct pc_src){r->obj, r->obj_pno + (idx - r->first), false, false};
+			*s = (struct pc_src){r->obj, r->obj_pno + (idx - r->first), false, false,
+					     false};
 			return;
 		}
 	}
-	*s = (struct pc_src){w->mem, idx, true, bit(w->swapped, idx)};
+	bool swapped = bit(w->swapped, idx);
+	*s = (struct pc_src){w->mem, idx, true, swapped, !swapped && idx >= w->mem_pages};
 }
 
 int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struct pc_window **out)
@@ -474,6 +479,7 @@ int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struc
 		struct os_stat st;
 		os_store *os = store_lock();
 		err = os ? os_stat(os, mem, &st) : TOY_ERR_NOTFOUND;
+		w->mem_pages = err ? 0 : (st.size + PAGE - 1) / PAGE;
 		if (!err && !(err = os_begin(os))) {
 			err = os_set_size(os, swap, 0);
 			err = err ? (os_abort(os), err) : os_commit(os, NULL);
@@ -506,7 +512,8 @@ uint8_t *pc_window_base(const struct pc_window *w)
 enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
 
 /* Reads window page idx from s into a new frame and maps it. Called with
- * the lock held; releases it during the read. */
+ * the lock held; releases it during the read (a page known to be zeros
+ * needs none: the frame comes zeroed). */
 static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	uint64_t pa = pmm_alloc_top();
@@ -526,13 +533,17 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 	p->hnext = *b;
 	*b = p;
 	stats.frames_used++;
-	mutex_unlock(&lock);
-	os_store *os = store_lock();
-	const toy_id *from = s->from_swap ? &w->swap : &s->id;
-	int64_t n = os ? os_read(os, from, (s->from_swap ? idx : s->pno) * PAGE, frame(p), PAGE)
-		       : TOY_ERR_NOTFOUND;
-	kstore_unlock();
-	mutex_lock(&lock);
+	int64_t n = 0;
+	if (!s->zero) {
+		mutex_unlock(&lock);
+		os_store *os = store_lock();
+		const toy_id *from = s->from_swap ? &w->swap : &s->id;
+		uint64_t off = (s->from_swap ? idx : s->pno) * PAGE;
+		n = os ? os_read(os, from, off, frame(p), PAGE) : TOY_ERR_NOTFOUND;
+		kstore_unlock();
+		mutex_lock(&lock);
+		stats.reads++;
+	}
 	p->flags &= ~PG_READING;
 	waitq_wake_all(&busy_q);
 	int err = n < 0 ? (int)n : map_page(p);
@@ -542,7 +553,6 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 		drop(p);
 		return FAULT_FAIL;
 	}
-	stats.reads++;
 	if (s->from_swap)
 		p->flags |= PG_DIRTY | PG_SWAPCOPY;
 	ring_insert(p);
@@ -725,6 +735,7 @@ int pc_window_sync(struct pc_window *w, uint64_t size_bytes)
 	struct sync_ctx c = {store, w, size_bytes};
 	mutex_lock(&lock);
 	w->syncing = true;
+	w->sync_pages = (size_bytes + PAGE - 1) / PAGE;
 	memset(w->resw, 0, bitmap_bytes(w));
 	int err = each_page(w, sync_page, &c);
 	if (!err)
@@ -749,6 +760,7 @@ void pc_window_synced(struct pc_window *w)
 	mutex_lock(&lock);
 	each_page(w, mark_clean, NULL);
 	memcpy(w->swapped, w->resw, bitmap_bytes(w));
+	w->mem_pages = w->sync_pages;
 	w->syncing = false;
 	mutex_unlock(&lock);
 }

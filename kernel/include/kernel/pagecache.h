@@ -16,6 +16,9 @@
  * object (committed at once; swap holds no durable meaning and is
  * discarded at the next boot) and reads it back from there on the next
  * fault. Pages of mapped objects are written back to the object itself.
+ * While a window exists, its memory object changes only through
+ * pc_window_sync (the cache trusts its size: pages past the end are zeros
+ * without a read).
  *
  * Dirty pages are found through the MMU's dirty bits (arch_mmu_query) or,
  * where the arch has none, by mapping clean pages read-only and marking the
