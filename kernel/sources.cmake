@@ -12,7 +12,7 @@ set(TOY_KERNEL_DOMAIN_SOURCES domain/cap.c domain/domain.c domain/hostcall.c dom
 # What only a machine with devices links: boot sequence, drivers, store.
 set(TOY_KERNEL_MACHINE_SOURCES
     bench.c main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)
-file(GLOB TOY_KERNEL_TEST_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/kernel
+file(GLOB TOY_KERNEL_TEST_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/kernel CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/kernel/tests/*.c)
 
 # Everything a machine kernel image links from kernel/, as full paths.
