@@ -15,6 +15,12 @@
  * PG_SWAPCOPY says the swap object holds exactly the frame's contents, so
  * evicting the page needs no write.
  *
+ * A fault reads up to READAHEAD pages: the faulting one and those after it
+ * that come next in the same object (swap included) and are not cached,
+ * with one os_read, so sequential use costs one store read per run; the
+ * pages read ahead start with their accessed bit clear, first in line for
+ * eviction if nothing touches them.
+ *
  * Eviction is a clock over the ring: pages the MMU saw accessed get a
  * second chance, the others are unmapped; clean ones are dropped at once,
  * dirty ones are written in batches of up to BATCH pages per transaction
@@ -49,6 +55,7 @@
 #define NHASH     (1u << HASH_BITS)
 #define BATCH     32 /* pages written per eviction transaction */
 #define MAP_FLAGS (ARCH_MMU_READ | ARCH_MMU_WRITE)
+#define READAHEAD 16 /* pages read by one fault, at most */
 
 enum {
 	PG_MEM = 1u << 0,      /* a memory-object page (else a mapped object's) */
@@ -106,7 +113,8 @@ static struct pc_page *hand; /* the clock hand; NULL when the ring is empty */
 static struct pc_window *windows;
 static uint64_t max_frames, low_water;
 static struct pc_stats stats;
-static os_store *store; /* as last returned by kstore_lock (sync needs it) */
+static os_store *store;                  /* as last returned by kstore_lock (sync needs it) */
+static uint8_t ra_buf[READAHEAD * PAGE]; /* read-ahead; the store lock guards it */
 
 /* --- small helpers ---------------------------------------------------------- */
 
@@ -511,17 +519,16 @@ uint8_t *pc_window_base(const struct pc_window *w)
 
 enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
 
-/* Reads window page idx from s into a new frame and maps it. Called with
- * the lock held; releases it during the read (a page known to be zeros
- * needs none: the frame comes zeroed). */
-static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
+/* A new page for window page idx of w, busy reading, in the hash table;
+ * NULL when no frame or memory is free. */
+static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	uint64_t pa = pmm_alloc_top();
 	struct pc_page *p = pa ? kzalloc(sizeof(*p)) : NULL;
 	if (!p) {
 		if (pa)
 			pmm_free(pa, 1);
-		return evict_some() == 0 ? FAULT_AGAIN : FAULT_FAIL;
+		return NULL;
 	}
 	*p = (struct pc_page){.id = s->id,
 			      .pno = s->pno,
@@ -533,30 +540,82 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 	p->hnext = *b;
 	*b = p;
 	stats.frames_used++;
-	int64_t n = 0;
+	return p;
+}
+
+/* Adds to run[1..] the window pages after run[0] that come next in the
+ * same object and are not cached, while frames are plentiful; returns the
+ * run's length. */
+static unsigned read_ahead(struct pc_window *w, const struct pc_src *s, struct pc_page **run)
+{
+	unsigned n = 1;
+	for (uint64_t j = run[0]->idx + 1; n < READAHEAD && j < w->npages; j++, n++) {
+		struct pc_src t;
+		source(w, j, &t);
+		if (t.zero || t.from_swap != s->from_swap || t.pno != s->pno + n ||
+		    !toy_id_eq(&t.id, &s->id) || lookup(&t.id, t.pno) || low_on_frames())
+			break;
+		if (!(run[n] = new_page(w, j, &t)))
+			break;
+	}
+	return n;
+}
+
+/* Reads the run's pages with one os_read through ra_buf (which the store
+ * lock guards). Called without the cache lock. */
+static int64_t read_run(struct pc_window *w, const struct pc_src *s, struct pc_page **run,
+			unsigned n)
+{
+	os_store *os = store_lock();
+	const toy_id *from = s->from_swap ? &w->swap : &s->id;
+	uint64_t off = (s->from_swap ? run[0]->idx : s->pno) * PAGE;
+	int64_t got = os ? os_read(os, from, off, ra_buf, n * PAGE) : TOY_ERR_NOTFOUND;
+	if (got >= 0) {
+		memset(ra_buf + got, 0, n * PAGE - (size_t)got);
+		for (unsigned i = 0; i < n; i++)
+			memcpy(frame(run[i]), ra_buf + i * PAGE, PAGE);
+	}
+	kstore_unlock();
+	return got;
+}
+
+/* Brings window page idx in from s, with the pages after it that come
+ * from the same place (read-ahead), and maps them. Called with the lock
+ * held; releases it during the read (a page known to be zeros needs none:
+ * frames come zeroed). */
+static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
+{
+	struct pc_page *run[READAHEAD];
+	if (!(run[0] = new_page(w, idx, s)))
+		return evict_some() == 0 ? FAULT_AGAIN : FAULT_FAIL;
+	unsigned n = 1;
+	int64_t got = 0;
 	if (!s->zero) {
+		n = read_ahead(w, s, run);
 		mutex_unlock(&lock);
-		os_store *os = store_lock();
-		const toy_id *from = s->from_swap ? &w->swap : &s->id;
-		uint64_t off = (s->from_swap ? idx : s->pno) * PAGE;
-		n = os ? os_read(os, from, off, frame(p), PAGE) : TOY_ERR_NOTFOUND;
-		kstore_unlock();
+		got = read_run(w, s, run, n);
 		mutex_lock(&lock);
-		stats.reads++;
+		stats.reads += n;
 	}
-	p->flags &= ~PG_READING;
+	int r = FAULT_DONE;
+	for (unsigned i = 0; i < n; i++) {
+		struct pc_page *p = run[i];
+		p->flags &= ~PG_READING;
+		int err = got < 0 ? (int)got : map_page(p);
+		if (err) {
+			if (i == 0)
+				klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(p),
+				     toy_strerror(err));
+			r = i == 0 ? FAULT_FAIL : r;
+			drop(p);
+			continue;
+		}
+		if (s->from_swap)
+			p->flags |= PG_DIRTY | PG_SWAPCOPY;
+		ring_insert(p);
+	}
 	waitq_wake_all(&busy_q);
-	int err = n < 0 ? (int)n : map_page(p);
-	if (err) {
-		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(p),
-		     toy_strerror(err));
-		drop(p);
-		return FAULT_FAIL;
-	}
-	if (s->from_swap)
-		p->flags |= PG_DIRTY | PG_SWAPCOPY;
-	ring_insert(p);
-	return FAULT_DONE;
+	return r;
 }
 
 /* Maps page p, resident elsewhere, at window page idx of w instead. */
