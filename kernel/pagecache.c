@@ -415,12 +415,14 @@ static int evict_some(void)
 	struct pc_page *batch[BATCH];
 	unsigned n = 0, dropped = 0;
 	uint64_t budget = 2 * stats.frames_used + 2;
-	while (hand && n < BATCH && dropped < BATCH && budget--) {
+	while (hand && n < BATCH && dropped < BATCH) {
 		struct pc_page *p = hand;
 		hand = p->next;
 		uint64_t pa;
 		unsigned f = 0;
-		if (arch_mmu_query(page_va(p), &pa, &f) == 0 && (f & ARCH_MMU_ACCESSED)) {
+		bool second_chance = budget && budget--; /* then take it anyway */
+		if (second_chance && arch_mmu_query(page_va(p), &pa, &f) == 0 &&
+		    (f & ARCH_MMU_ACCESSED)) {
 			arch_mmu_clear(page_va(p), ARCH_MMU_ACCESSED);
 			continue;
 		}
