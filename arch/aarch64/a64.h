@@ -2,6 +2,7 @@
 #ifndef A64_H
 #define A64_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PHYS_MAP   0xffff000000000000ull /* direct map: physical 0 .. 512 GiB */
@@ -38,7 +39,13 @@ static inline void *phys(uint64_t pa)
 	})
 #define SYSREG_WRITE(name, v) __asm__ volatile("msr " #name ", %0" ::"r"((uint64_t)(v)) : "memory")
 
-void a64_sync(struct trap_frame *f);
+/* 0: retry the access at once; 1: go on to a64_fault on the thread's
+ * stack; a kernel bug does not return. */
+int a64_sync(struct trap_frame *f);
+void a64_fault(struct trap_frame *f);
+/* Settles a fault that only an emulated accessed or dirty bit caused
+ * (mmu.c, on CPUs without FEAT_HAFDBS); true if it did. */
+bool a64_mmu_fault(uintptr_t va, bool write);
 void a64_irq(struct trap_frame *f);
 void a64_bad_vector(struct trap_frame *f, uint64_t which);
 void a64_print_backtrace(uint64_t fp, unsigned max);

@@ -4,9 +4,9 @@
  * EL, SP_EL0" entries with SP_EL1, the exception stack, selected. A
  * synchronous exception saves the frame on the exception stack, so even a
  * thread that ran off its stack into the guard page gets a report; when
- * a64_sync returns instead, the fault is a page-cache window's, and it is
- * entered again on the thread's stack (fault_sp0) like an IRQ, since the
- * page cache may block. An IRQ switches back to the interrupted
+ * a64_sync returns instead, the fault was an emulated accessed/dirty bit
+ * (retried at once) or is a page-cache window's, entered again on the
+ * thread's stack (fault_sp0) like an IRQ, since the page cache may block. An IRQ switches back to the interrupted
  * thread's stack at once and saves its frame and FP/SIMD state there: the
  * handler may switch threads, and the frame must stay with its thread
  * until it runs again. Every other entry (lower ELs, FIQ, SError, faults
@@ -161,12 +161,16 @@ sync_sp0:
 	str x0, [sp, #248]
 	mov x0, sp
 	bl a64_sync
-	/* a64_sync returned: a page fault for the page cache, handled on the
-	 * thread's stack. Put everything back as it was at the fault (ESR and
-	 * FAR still hold its syndrome) and enter again as an IRQ does. */
+	/* a64_sync returned 0: the fault is settled (an emulated accessed or
+	 * dirty bit), retry the access; 1: a page fault for the page cache,
+	 * handled on the thread's stack, so put everything back as it was at
+	 * the fault (ESR and FAR still hold its syndrome) and enter again as
+	 * an IRQ does. Restoring leaves the flags alone. */
+	cmp x0, #0
 	restore_gprs
 	add sp, sp, #FRAME
-	b fault_sp0
+	b.ne fault_sp0
+	eret
 
 
 irq_sp0:

@@ -7,7 +7,12 @@
  * bits come from the hardware when the CPU has FEAT_HAFDBS (QEMU's "max"
  * CPU does): pages start with AF clear and, if writable, read-only with
  * DBM set, and the MMU sets AF and clears the read-only bit on the first
- * access and write. Without it, pages are mapped accessed and dirty. */
+ * access and write. Without it the bits are kept in software: pages are
+ * mapped accessed and (if writable, marked PTE_SW_WRITE) dirty, and only
+ * once arch_mmu_clear clears AF or makes the page read-only does the next
+ * access or write fault, and a64_mmu_fault (called by the exception
+ * handler) sets the bit again. Pages nobody clears (thread stacks, which
+ * the IRQ entry writes before it has saved ELR and SPSR) never fault. */
 #include <arch/mmu.h>
 #include <kernel/mem.h>
 #include <stdbool.h>
@@ -15,20 +20,21 @@
 
 #include "a64.h"
 
-#define PTE_VALID  (1ull << 0)
-#define PTE_TABLE  (1ull << 1) /* table (levels 0-2) or page (level 3) */
-#define PTE_DEVICE (0ull << 2) /* MAIR attr0 */
-#define PTE_NORMAL (1ull << 2) /* MAIR attr1 */
-#define PTE_RO     (1ull << 7)
-#define PTE_SH     (3ull << 8)
-#define PTE_AF     (1ull << 10)
-#define PTE_DBM    (1ull << 51)
-#define PTE_PXN    (1ull << 53)
-#define PTE_UXN    (1ull << 54)
-#define PTE_ADDR   0x0000fffffffff000ull
-#define TCR_EPD0   (1ull << 7)
-#define TCR_HA     (1ull << 39)
-#define TCR_HD     (1ull << 40)
+#define PTE_VALID    (1ull << 0)
+#define PTE_TABLE    (1ull << 1) /* table (levels 0-2) or page (level 3) */
+#define PTE_DEVICE   (0ull << 2) /* MAIR attr0 */
+#define PTE_NORMAL   (1ull << 2) /* MAIR attr1 */
+#define PTE_RO       (1ull << 7)
+#define PTE_SH       (3ull << 8)
+#define PTE_AF       (1ull << 10)
+#define PTE_DBM      (1ull << 51)
+#define PTE_SW_WRITE (1ull << 55) /* for software: writable, dirty bit by faults */
+#define PTE_PXN      (1ull << 53)
+#define PTE_UXN      (1ull << 54)
+#define PTE_ADDR     0x0000fffffffff000ull
+#define TCR_EPD0     (1ull << 7)
+#define TCR_HA       (1ull << 39)
+#define TCR_HD       (1ull << 40)
 
 static bool hw_dirty;
 
@@ -97,7 +103,7 @@ static uint64_t make_pte(uint64_t pa, unsigned flags)
 		return pte | PTE_DEVICE | PTE_AF | PTE_PXN | (flags & ARCH_MMU_WRITE ? 0 : PTE_RO);
 	pte |= PTE_NORMAL | PTE_SH;
 	if (!hw_dirty)
-		return pte | PTE_AF | (flags & ARCH_MMU_WRITE ? 0 : PTE_RO);
+		return pte | PTE_AF | (flags & ARCH_MMU_WRITE ? PTE_SW_WRITE : PTE_RO);
 	return pte | PTE_RO | (flags & ARCH_MMU_WRITE ? PTE_DBM : 0);
 }
 
@@ -130,7 +136,7 @@ int arch_mmu_unmap(uintptr_t va)
 
 static unsigned pte_flags(uint64_t pte)
 {
-	bool writable = !(pte & PTE_RO) || (pte & PTE_DBM);
+	bool writable = !(pte & PTE_RO) || (pte & (PTE_DBM | PTE_SW_WRITE));
 	unsigned f = ARCH_MMU_READ;
 	f |= writable ? ARCH_MMU_WRITE : 0;
 	f |= pte & PTE_PXN ? 0 : ARCH_MMU_EXEC;
@@ -156,19 +162,35 @@ int arch_mmu_query(uintptr_t va, uint64_t *pa, unsigned *flags)
 	return 0;
 }
 
-/* Without hardware dirty bits a page cannot be made clean: it stays so. */
 int arch_mmu_clear(uintptr_t va, unsigned flags)
 {
 	uint64_t *block;
 	uint64_t *e = walk(va, false, &block);
 	if (!e || !(*e & PTE_VALID))
 		return TOY_ERR_NOTFOUND;
-	if (hw_dirty && (flags & ARCH_MMU_ACCESSED))
+	if ((flags & ARCH_MMU_ACCESSED) && (*e & (7ull << 2)) != PTE_DEVICE)
 		*e &= ~PTE_AF;
-	if (hw_dirty && (flags & ARCH_MMU_DIRTY) && (*e & PTE_DBM))
+	if ((flags & ARCH_MMU_DIRTY) && (*e & (PTE_DBM | PTE_SW_WRITE)))
 		*e |= PTE_RO;
 	tlb_flush_va(va);
 	return 0;
+}
+
+bool a64_mmu_fault(uintptr_t va, bool write)
+{
+	uint64_t *block;
+	bool ours = !hw_dirty && va >= MAP_BASE && va - MAP_BASE < MAP_SIZE;
+	uint64_t *e = ours ? walk(va, false, &block) : NULL;
+	if (!e || !(*e & PTE_VALID))
+		return false;
+	uint64_t pte = *e | PTE_AF;
+	if (write && (pte & PTE_SW_WRITE))
+		pte &= ~PTE_RO;
+	if (pte == *e)
+		return false; /* a real fault */
+	*e = pte;
+	tlb_flush_va(va);
+	return true;
 }
 
 uint64_t arch_virt_to_phys(const void *p)

@@ -213,15 +213,17 @@ static bool for_page_cache(const struct trap_frame *f)
 	return mapped(f->sp - 8192, 8192);
 }
 
-void a64_sync(struct trap_frame *f)
+int a64_sync(struct trap_frame *f)
 {
+	unsigned ec = (unsigned)(f->esr >> 26) & 0x3f;
+	if (ec == EC_DATA_ABORT_EL1 && a64_mmu_fault(f->far, f->esr & ESR_WNR))
+		return 0;
 	if (for_page_cache(f))
-		return; /* to a64_fault, on the thread's stack */
+		return 1; /* to a64_fault, on the thread's stack */
 	report(f);
 	arch_poweroff(3);
 }
 
-void a64_fault(struct trap_frame *f);
 void a64_fault(struct trap_frame *f)
 {
 	if (!(f->spsr & SPSR_I))
