@@ -297,6 +297,57 @@ KTEST(pc_destroy_no_leak)
 	return 0;
 }
 
+/* Two 4 GiB windows at once, each with its own memory, both mapping the
+ * same object: a page written through one is what the other reads (the
+ * frame moves between them), and their own pages stay apart. */
+KTEST(pc_two_windows_share_object)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 0, 4) == 0);
+	toy_id mem2 = {0}, swap2 = {0};
+	os_store *os = kstore_lock();
+	int err = os_begin(os);
+	if (!err)
+		err = os_create(os, &mem2, TOY_KIND_MEMORY);
+	if (!err)
+		err = os_create(os, &swap2, TOY_KIND_SWAP);
+	err = err ? (os_abort(os), err) : os_commit(os, NULL);
+	kstore_unlock();
+	KCHECK(err == 0);
+	struct pc_window *w2;
+	KCHECK(create(&f, 4ull << 30) == 0);
+	KCHECK(pc_window_create(4ull << 30, &mem2, &swap2, &w2) == 0);
+	uint8_t *a = f.base, *b = pc_window_base(w2);
+	KCHECK(a + (4ull << 30) <= b || b + (4ull << 30) <= a);
+	KCHECK(pc_window_map(f.w, 0, 4 * PAGE, &f.obj, 0) == 0);
+	KCHECK(pc_window_map(w2, 8 * PAGE, 4 * PAGE, &f.obj, 0) == 0);
+	for (uint64_t i = 0; i < 4; i++)
+		KCHECK(stamped(a + i * PAGE, i, obj_byte(i)) &&
+		       stamped(b + (8 + i) * PAGE, i, obj_byte(i)));
+	a[PAGE + 100] = 0x42;
+	KCHECK(b[9 * PAGE + 100] == 0x42);
+	b[9 * PAGE + 101] = 0x43;
+	KCHECK(a[PAGE + 100] == 0x42 && a[PAGE + 101] == 0x43);
+	a[(3ull << 30) + 5] = 1; /* far up, and apart */
+	b[(3ull << 30) + 5] = 2;
+	KCHECK(a[(3ull << 30) + 5] == 1 && b[(3ull << 30) + 5] == 2);
+	KCHECK(sync_window(f.w, 4 * PAGE) == 0);
+	uint8_t got[2];
+	os = kstore_lock();
+	KCHECK(os_read(os, &f.obj, PAGE + 100, got, 2) == 2 && got[0] == 0x42 && got[1] == 0x43);
+	kstore_unlock();
+	pc_window_destroy(w2);
+	os = kstore_lock();
+	if (!os_begin(os)) {
+		os_delete(os, &mem2);
+		os_delete(os, &swap2);
+		os_commit(os, NULL);
+	}
+	kstore_unlock();
+	teardown(&f);
+	return 0;
+}
+
 struct worker {
 	uint8_t *base;
 	uint64_t first, n, shared; /* its own pages, then pages all read */
