@@ -29,8 +29,8 @@ esac
 APPS_DIR=${TOY_APPS:-$TOP/build/host/user/apps}
 [ -f "$APPS_DIR/init.wasm" ] || APPS_DIR=$TOP/build/release/user/apps
 [ -f "$APPS_DIR/init.wasm" ] || { echo "no apps: ./toy build host" >&2; exit 1; }
-DEMO_APPS="init hello:every-boot counter:start ticker:start intruder:start"
-INTRUDER_TALLY='[0-9]+ refused, [0-9]+ allowed'
+DEMO_APPS="init hello:every-boot counter:start ticker:start intruder:start mapper:start"
+INTRUDER_TALLY='100728 refused, 10 allowed' # user/apps/intruder.c says why
 RUN_SECS=${RUN_SECS:-6}
 # Seconds a boot may take beyond its toy.run time (QEMU start, TCG).
 BOOT_SLACK=20
@@ -103,14 +103,14 @@ check_ticker_resumed() {
 	fail "ticker resumed at step $first; last synced step was $synced (last step run $last)"
 }
 
-# check_counter_next BEFORE AFTER [SKIP]: AFTER printed BEFORE's last count
-# + 1 (or + 2 with SKIP=1: a cut boot in between may have counted without
-# getting to print).
+# check_counter_next BEFORE AFTER [SKIP [APP]]: AFTER printed BEFORE's last
+# count + 1 (or + 2 with SKIP=1: a cut boot in between may have counted
+# without getting to print). APP is counter (default) or mapper.
 check_counter_next() {
-	local a b skip=${3:-0}
-	a=$(grep '^counter: ' "$1" | tail -1 | awk '{ print $2 }')
-	b=$(grep '^counter: ' "$2" | tail -1 | awk '{ print $2 }')
-	[ -n "$a" ] && [ -n "$b" ] || { show_log "$2"; fail "counter went from '$a' to '$b'"; }
+	local a b skip=${3:-0} app=${4:-counter}
+	a=$(grep "^$app: [0-9]" "$1" | tail -1 | awk '{ print $2 }')
+	b=$(grep "^$app: [0-9]" "$2" | tail -1 | awk '{ print $2 }')
+	[ -n "$a" ] && [ -n "$b" ] || { show_log "$2"; fail "$app went from '$a' to '$b'"; }
 	[ "$b" = $((a + 1)) ] || { [ "$skip" = 1 ] && [ "$b" = $((a + 2)) ]; } ||
-		{ show_log "$2"; fail "counter went from '$a' to '$b'"; }
+		{ show_log "$2"; fail "$app went from '$a' to '$b'"; }
 }
