@@ -522,10 +522,11 @@ uint8_t *pc_window_base(const struct pc_window *w)
 enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
 
 /* A new page for window page idx of w, busy reading, in the hash table;
- * NULL when no frame or memory is free. */
+ * NULL when no frame or memory is free. Its frame is zeroed only for a
+ * page known to be zeros: read_run overwrites the others whole. */
 static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
-	uint64_t pa = pmm_alloc_top();
+	uint64_t pa = pmm_alloc_top(s->zero);
 	struct pc_page *p = pa ? kzalloc(sizeof(*p)) : NULL;
 	if (!p) {
 		if (pa)

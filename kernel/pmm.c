@@ -122,7 +122,7 @@ static size_t find_top(size_t limit)
 	return SIZE_MAX;
 }
 
-uint64_t pmm_alloc_top(void)
+uint64_t pmm_alloc_top(bool zero)
 {
 	bool on = arch_irq_save();
 	size_t f = find_top(top_hint);
@@ -135,7 +135,8 @@ uint64_t pmm_alloc_top(void)
 	if (f == SIZE_MAX)
 		return 0;
 	uint64_t pa = (uint64_t)f * ARCH_PAGE_SIZE;
-	memset(arch_phys_to_virt(pa), 0, ARCH_PAGE_SIZE);
+	if (zero)
+		memset(arch_phys_to_virt(pa), 0, ARCH_PAGE_SIZE);
 	return pa;
 }
 

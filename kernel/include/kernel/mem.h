@@ -9,6 +9,7 @@
 #define KERNEL_MEM_H
 
 #include <arch/boot.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,10 +21,11 @@ void pmm_init(const struct boot_info *bi);
  * address of the first, or 0 when none are free. */
 uint64_t pmm_alloc(size_t n);
 
-/* Allocates one zeroed frame, the highest free one (the page cache's, kept
- * away from the low memory the heap's contiguous blocks come from).
+/* Allocates one frame, the highest free one (the page cache's, kept away
+ * from the low memory the heap's contiguous blocks come from), zeroed if
+ * zero is set (the page cache fills most frames from the disk whole).
  * Returns its physical address, or 0 when none is free. */
-uint64_t pmm_alloc_top(void);
+uint64_t pmm_alloc_top(bool zero);
 
 /* Frees n frames starting at pa (as returned by pmm_alloc or
  * pmm_alloc_top). */
