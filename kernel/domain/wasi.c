@@ -8,10 +8,10 @@
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <string.h>
+#include <toy/wasi.h>
 
 #include "domain_int.h"
 
-enum { W_ESUCCESS = 0, W_EBADF = 8, W_EFAULT = 21, W_EINVAL = 28, W_ENOSYS = 52 };
 enum { W_FILETYPE_CHARACTER_DEVICE = 2, W_RIGHT_FD_WRITE = 1u << 6 };
 
 static struct domain *caller(struct vm_host_call *c)
@@ -45,9 +45,9 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	struct domain *d = caller(c);
 	uint32_t fd = (uint32_t)a[0], iovs = (uint32_t)a[1], n = (uint32_t)a[2], total = 0;
-	r[0] = W_ESUCCESS;
+	r[0] = WASI_ESUCCESS;
 	if (fd != 1 && fd != 2) {
-		r[0] = W_EBADF;
+		r[0] = WASI_EBADF;
 		return 0;
 	}
 	const uint8_t *iov = domain_span(d, iovs, 8ull * n);
@@ -64,7 +64,7 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		total += len;
 	}
 	if (!iov || !put32(d, (uint32_t)a[3], total))
-		r[0] = W_EFAULT;
+		r[0] = WASI_EFAULT;
 	return 0;
 }
 
@@ -79,14 +79,14 @@ static int sizes_zero(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	struct domain *d = caller(c);
 	bool ok = put32(d, (uint32_t)a[0], 0) && put32(d, (uint32_t)a[1], 0);
-	r[0] = ok ? W_ESUCCESS : W_EFAULT;
+	r[0] = ok ? WASI_ESUCCESS : WASI_EFAULT;
 	return 0;
 }
 
 static int nothing(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	(void)c, (void)a;
-	r[0] = W_ESUCCESS;
+	r[0] = WASI_ESUCCESS;
 	return 0;
 }
 
@@ -96,7 +96,7 @@ static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	uint8_t *s = (uint32_t)a[0] > 3 ? NULL : domain_span(caller(c), (uint32_t)a[2], 8);
 	if (s)
 		memcpy(s, &ns, 8);
-	r[0] = (uint32_t)a[0] > 3 ? W_EINVAL : s ? W_ESUCCESS : W_EFAULT;
+	r[0] = (uint32_t)a[0] > 3 ? WASI_EINVAL : s ? WASI_ESUCCESS : WASI_EFAULT;
 	return 0;
 }
 
@@ -104,7 +104,7 @@ static int wasi_random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	uint32_t p = (uint32_t)a[0], n = (uint32_t)a[1];
 	if (!domain_span(caller(c), p, n)) {
-		r[0] = W_EFAULT;
+		r[0] = WASI_EFAULT;
 		return 0;
 	}
 	uint8_t buf[256];
@@ -114,7 +114,7 @@ static int wasi_random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		memcpy(domain_span(caller(c), p + done, k), buf, k);
 		done += k;
 	}
-	r[0] = W_ESUCCESS;
+	r[0] = WASI_ESUCCESS;
 	return 0;
 }
 
@@ -125,12 +125,12 @@ static int fd_fdstat_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	memcpy(st + 8, &rights, 8);
 	uint8_t *s = domain_span(caller(c), (uint32_t)a[1], sizeof(st));
 	if ((uint32_t)a[0] > 2)
-		r[0] = W_EBADF;
+		r[0] = WASI_EBADF;
 	else if (!s)
-		r[0] = W_EFAULT;
+		r[0] = WASI_EFAULT;
 	else {
 		memcpy(s, st, sizeof(st));
-		r[0] = W_ESUCCESS;
+		r[0] = WASI_ESUCCESS;
 	}
 	return 0;
 }
@@ -138,53 +138,48 @@ static int fd_fdstat_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 static int ebadf(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	(void)c, (void)a;
-	r[0] = W_EBADF;
+	r[0] = WASI_EBADF;
 	return 0;
 }
 
 static int enosys(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	(void)c, (void)a;
-	r[0] = W_ENOSYS;
+	r[0] = WASI_ENOSYS;
 	return 0;
 }
 
-static const struct {
-	const char *name, *sig;
-	vm_host_fn fn;
-} calls[] = {
-    {"fd_write", "iiii:i", fd_write},
-    {"proc_exit", "i:", proc_exit},
-    {"args_sizes_get", "ii:i", sizes_zero},
-    {"args_get", "ii:i", nothing},
-    {"environ_sizes_get", "ii:i", sizes_zero},
-    {"environ_get", "ii:i", nothing},
-    {"clock_time_get", "iIi:i", clock_time_get},
-    {"random_get", "ii:i", wasi_random_get},
-    {"fd_fdstat_get", "ii:i", fd_fdstat_get},
-    {"fd_close", "i:i", ebadf},
-    {"fd_seek", "iIii:i", ebadf},
-    {"fd_read", "iiii:i", ebadf},
-    {"fd_fdstat_set_flags", "ii:i", ebadf},
-    {"fd_prestat_get", "ii:i", ebadf},
-    {"fd_prestat_dir_name", "iii:i", ebadf},
-    {"fd_filestat_get", "ii:i", ebadf},
-    {"path_open", "iiiiiIIii:i", enosys},
-    {"path_filestat_get", "iiiii:i", enosys},
-    {"poll_oneoff", "iiii:i", enosys},
-    {"sched_yield", ":i", enosys},
-    {"clock_res_get", "ii:i", enosys},
+static const vm_host_fn handlers[WASI_NCALLS] = {
+    [WASI_FD_WRITE] = fd_write,
+    [WASI_PROC_EXIT] = proc_exit,
+    [WASI_ARGS_SIZES_GET] = sizes_zero,
+    [WASI_ARGS_GET] = nothing,
+    [WASI_ENVIRON_SIZES_GET] = sizes_zero,
+    [WASI_ENVIRON_GET] = nothing,
+    [WASI_CLOCK_TIME_GET] = clock_time_get,
+    [WASI_RANDOM_GET] = wasi_random_get,
+    [WASI_FD_FDSTAT_GET] = fd_fdstat_get,
+    [WASI_FD_CLOSE] = ebadf,
+    [WASI_FD_SEEK] = ebadf,
+    [WASI_FD_READ] = ebadf,
+    [WASI_FD_FDSTAT_SET_FLAGS] = ebadf,
+    [WASI_FD_PRESTAT_GET] = ebadf,
+    [WASI_FD_PRESTAT_DIR_NAME] = ebadf,
+    [WASI_FD_FILESTAT_GET] = ebadf,
+    [WASI_PATH_OPEN] = enosys,
+    [WASI_PATH_FILESTAT_GET] = enosys,
+    [WASI_POLL_ONEOFF] = enosys,
+    [WASI_SCHED_YIELD] = enosys,
+    [WASI_CLOCK_RES_GET] = enosys,
 };
 
 int wasi_resolve(struct domain *d, const char *name, struct vm_extern *out)
 {
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		if (strcmp(calls[i].name, name))
-			continue;
-		out->kind = VM_EXT_FUNC;
-		return vm_host_func_new(d->vs, calls[i].sig, calls[i].fn, d, &out->u.func);
-	}
-	return TOY_ERR_NOTFOUND;
+	int i = wasi_call_find(name);
+	if (i < 0)
+		return TOY_ERR_NOTFOUND;
+	out->kind = VM_EXT_FUNC;
+	return vm_host_func_new(d->vs, wasi_calls[i].sig, handlers[i], d, &out->u.func);
 }
 
 int domain_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
@@ -195,7 +190,7 @@ int domain_resolve(void *ctx, const char *module, const char *name, enum vm_kind
 		return TOY_ERR_NOTFOUND;
 	if (!strcmp(module, "toy"))
 		return hostcall_resolve(d, name, out);
-	if (!strcmp(module, "wasi_snapshot_preview1"))
+	if (!strcmp(module, WASI_MODULE))
 		return wasi_resolve(d, name, out);
 	return TOY_ERR_NOTFOUND;
 }

@@ -15,9 +15,8 @@
 #include <sys/random.h>
 #include <time.h>
 #include <toy/err.h>
+#include <toy/wasi.h>
 #include <unistd.h>
-
-enum { W_ESUCCESS = 0, W_EBADF = 8, W_EFAULT = 21, W_EINVAL = 28, W_ENOSYS = 52 };
 
 static struct vm_memory *mem_of(struct vm_host_call *c)
 {
@@ -60,7 +59,7 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	uint32_t fd = (uint32_t)a[0], iovs = (uint32_t)a[1], n = (uint32_t)a[2];
 	uint32_t total = 0;
 	if (fd != 1 && fd != 2) {
-		r[0] = W_EBADF;
+		r[0] = WASI_EBADF;
 		return 0;
 	}
 	struct wasi *w = c->ctx;
@@ -69,14 +68,14 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		uint8_t *iov = span(c, (uint64_t)iovs + 8ull * i, 8);
 		uint32_t p, len;
 		if (!iov) {
-			r[0] = W_EFAULT;
+			r[0] = WASI_EFAULT;
 			return 0;
 		}
 		memcpy(&p, iov, 4);
 		memcpy(&len, iov + 4, 4);
 		uint8_t *d = span(c, p, len);
 		if (!d) {
-			r[0] = W_EFAULT;
+			r[0] = WASI_EFAULT;
 			return 0;
 		}
 		if (w->capture)
@@ -85,7 +84,7 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 			fwrite(d, 1, len, out);
 		total += len;
 	}
-	r[0] = put32(c, (uint32_t)a[3], total) ? W_ESUCCESS : W_EFAULT;
+	r[0] = put32(c, (uint32_t)a[3], total) ? WASI_ESUCCESS : WASI_EFAULT;
 	return 0;
 }
 
@@ -105,7 +104,7 @@ static int args_sizes(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	for (int i = 0; i < w->argc; i++)
 		size += (uint32_t)strlen(w->argv[i]) + 1;
 	bool ok = put32(c, (uint32_t)a[0], (uint32_t)w->argc) && put32(c, (uint32_t)a[1], size);
-	r[0] = ok ? W_ESUCCESS : W_EFAULT;
+	r[0] = ok ? WASI_ESUCCESS : WASI_EFAULT;
 	return 0;
 }
 
@@ -117,27 +116,27 @@ static int args_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		size_t n = strlen(w->argv[i]) + 1;
 		uint8_t *d = span(c, buf, n);
 		if (!d || !put32(c, argv + 4ull * (uint32_t)i, buf)) {
-			r[0] = W_EFAULT;
+			r[0] = WASI_EFAULT;
 			return 0;
 		}
 		memcpy(d, w->argv[i], n);
 		buf += (uint32_t)n;
 	}
-	r[0] = W_ESUCCESS;
+	r[0] = WASI_ESUCCESS;
 	return 0;
 }
 
 static int environ_sizes(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	bool ok = put32(c, (uint32_t)a[0], 0) && put32(c, (uint32_t)a[1], 0);
-	r[0] = ok ? W_ESUCCESS : W_EFAULT;
+	r[0] = ok ? WASI_ESUCCESS : WASI_EFAULT;
 	return 0;
 }
 
 static int environ_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	(void)c, (void)a;
-	r[0] = W_ESUCCESS;
+	r[0] = WASI_ESUCCESS;
 	return 0;
 }
 
@@ -147,7 +146,7 @@ static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	struct timespec ts;
 	uint32_t id = (uint32_t)a[0];
 	if (id > 3 || clock_gettime(id == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts)) {
-		r[0] = W_EINVAL;
+		r[0] = WASI_EINVAL;
 		return 0;
 	}
 	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -156,7 +155,7 @@ static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	uint8_t *d = span(c, (uint32_t)a[2], 8);
 	if (d)
 		memcpy(d, &ns, 8);
-	r[0] = d ? W_ESUCCESS : W_EFAULT;
+	r[0] = d ? WASI_ESUCCESS : WASI_EFAULT;
 	return 0;
 }
 
@@ -165,7 +164,7 @@ static int random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	uint32_t n = (uint32_t)a[1];
 	uint8_t *d = span(c, (uint32_t)a[0], n);
 	if (!d) {
-		r[0] = W_EFAULT;
+		r[0] = WASI_EFAULT;
 		return 0;
 	}
 	struct wasi *w = c->ctx;
@@ -177,55 +176,52 @@ static int random_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	while (n) {
 		ssize_t got = getrandom(d, n, 0);
 		if (got <= 0) {
-			r[0] = W_EINVAL;
+			r[0] = WASI_EINVAL;
 			return 0;
 		}
 		d += got;
 		n -= (uint32_t)got;
 	}
-	r[0] = W_ESUCCESS;
+	r[0] = WASI_ESUCCESS;
 	return 0;
 }
 
 static int ebadf(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	(void)c, (void)a;
-	r[0] = W_EBADF;
+	r[0] = WASI_EBADF;
 	return 0;
 }
 
 static int enosys(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
 	(void)c, (void)a;
-	r[0] = W_ENOSYS;
+	r[0] = WASI_ENOSYS;
 	return 0;
 }
 
-static const struct {
-	const char *name, *sig;
-	vm_host_fn fn;
-} calls[] = {
-    {"fd_write", "iiii:i", fd_write},
-    {"proc_exit", "i:", proc_exit},
-    {"args_sizes_get", "ii:i", args_sizes},
-    {"args_get", "ii:i", args_get},
-    {"environ_sizes_get", "ii:i", environ_sizes},
-    {"environ_get", "ii:i", environ_get},
-    {"clock_time_get", "iIi:i", clock_time_get},
-    {"random_get", "ii:i", random_get},
-    {"fd_close", "i:i", ebadf},
-    {"fd_seek", "iIii:i", ebadf},
-    {"fd_read", "iiii:i", ebadf},
-    {"fd_fdstat_get", "ii:i", ebadf},
-    {"fd_fdstat_set_flags", "ii:i", ebadf},
-    {"fd_prestat_get", "ii:i", ebadf},
-    {"fd_prestat_dir_name", "iii:i", ebadf},
-    {"fd_filestat_get", "ii:i", ebadf},
-    {"path_open", "iiiiiIIii:i", enosys},
-    {"path_filestat_get", "iiiii:i", enosys},
-    {"poll_oneoff", "iiii:i", enosys},
-    {"sched_yield", ":i", enosys},
-    {"clock_res_get", "ii:i", enosys},
+static const vm_host_fn handlers[WASI_NCALLS] = {
+    [WASI_FD_WRITE] = fd_write,
+    [WASI_PROC_EXIT] = proc_exit,
+    [WASI_ARGS_SIZES_GET] = args_sizes,
+    [WASI_ARGS_GET] = args_get,
+    [WASI_ENVIRON_SIZES_GET] = environ_sizes,
+    [WASI_ENVIRON_GET] = environ_get,
+    [WASI_CLOCK_TIME_GET] = clock_time_get,
+    [WASI_RANDOM_GET] = random_get,
+    [WASI_FD_FDSTAT_GET] = ebadf,
+    [WASI_FD_CLOSE] = ebadf,
+    [WASI_FD_SEEK] = ebadf,
+    [WASI_FD_READ] = ebadf,
+    [WASI_FD_FDSTAT_SET_FLAGS] = ebadf,
+    [WASI_FD_PRESTAT_GET] = ebadf,
+    [WASI_FD_PRESTAT_DIR_NAME] = ebadf,
+    [WASI_FD_FILESTAT_GET] = ebadf,
+    [WASI_PATH_OPEN] = enosys,
+    [WASI_PATH_FILESTAT_GET] = enosys,
+    [WASI_POLL_ONEOFF] = enosys,
+    [WASI_SCHED_YIELD] = enosys,
+    [WASI_CLOCK_RES_GET] = enosys,
 };
 
 /* Any other preview1 function answers ENOSYS, with the type the module
@@ -258,13 +254,11 @@ int wasi_resolve(void *ctx, const char *module, const char *name, enum vm_kind k
 		 struct vm_extern *out)
 {
 	struct wasi *w = ctx;
-	if (strcmp(module, "wasi_snapshot_preview1") || kind != VM_EXT_FUNC)
+	if (strcmp(module, WASI_MODULE) || kind != VM_EXT_FUNC)
 		return TOY_ERR_NOTFOUND;
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		if (strcmp(calls[i].name, name))
-			continue;
-		out->kind = VM_EXT_FUNC;
-		return vm_host_func_new(w->store, calls[i].sig, calls[i].fn, w, &out->u.func);
-	}
-	return stub(w, name, out);
+	int i = wasi_call_find(name);
+	if (i < 0)
+		return stub(w, name, out);
+	out->kind = VM_EXT_FUNC;
+	return vm_host_func_new(w->store, wasi_calls[i].sig, handlers[i], w, &out->u.func);
 }
