@@ -120,9 +120,15 @@ static void schedule(void)
 	arch_context_switch(&prev->ctx, &next->ctx);
 }
 
+static void wake_sleepers(uint64_t now);
+
+/* Sleepers whose time has come are woken here too, not only by the tick: on
+ * a machine whose tick comes from the idle thread (arch/host), threads that
+ * only ever yield would otherwise keep them asleep for ever. */
 void thread_yield(void)
 {
 	bool on = arch_irq_save();
+	wake_sleepers(arch_time_ns());
 	if (current != idle_thread)
 		make_ready(current);
 	schedule();
