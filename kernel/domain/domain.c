@@ -380,6 +380,7 @@ static int start_vm(struct domain *d)
 /* Runs the vm until the domain ends. */
 static void run(struct domain *d)
 {
+	d->running = true;
 	for (;;) {
 		int r = vm_run(d->vt, FUEL_SLICE);
 		if (r == VM_PAUSED && d->req == REQ_NONE) {

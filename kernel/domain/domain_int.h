@@ -67,6 +67,7 @@ struct domain {
 	struct pc_window *win;
 	struct thread *thread;
 	enum domain_request req;
+	bool running;             /* in run(): the only place a sync request can be served */
 	uint64_t sync_generation; /* what sync() returned, checked at commit */
 	os_store *held_store;     /* the store lock sync() took for the commit */
 	int exit_code;

@@ -411,10 +411,16 @@ static int hc_exit(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 
 /* sync and park: the commit happens in the domain's thread once the vm has
  * paused (domain.c). The store lock is taken here and kept until then, so
- * the generation returned is exactly the one that commit gets. */
+ * the generation returned is exactly the one that commit gets. During
+ * instantiation (a module's start function) there is no such thread loop
+ * yet: the calls answer TOY_ERR_BUSY. */
 static int request_commit(struct vm_host_call *c, uint64_t *r, enum domain_request req)
 {
 	struct domain *d = caller(c);
+	if (!d->running) { /* a wasm start function, before the domain's thread runs it */
+		r[0] = (uint64_t)(int64_t)TOY_ERR_BUSY;
+		return 0;
+	}
 	os_store *os = kstore_lock();
 	if (!os) {
 		kstore_unlock();
