@@ -42,6 +42,8 @@
  *                                    state durable; returns the generation
  *   park() -> i32                    sync, then sleep until the machine
  *                                    restarts; returns 0 after the restart
+ *                                    (sync and park answer TOY_ERR_BUSY
+ *                                    from a wasm start function)
  *   nop() -> i32                     does nothing and returns 0: the cost
  *                                    of a host call, for benchmarks
  */
