@@ -702,7 +702,8 @@ static int start_init(void)
 	int n = boot_caps(os, caps);
 	kstore_unlock();
 	if (n == TOY_ERR_NOTFOUND) {
-		klog(LOG_INFO, "domain: no boot object in the store; no domains to start");
+		klog(LOG_INFO, "domain: no boot object in the store, so no domains to start "
+			       "(toy-store install, or ./toy run --fresh)");
 		return 0;
 	}
 	toy_id id;
