@@ -225,22 +225,40 @@ uint8_t *domain_span(struct domain *d, uint64_t p, uint64_t n)
 	return m->base + p;
 }
 
-int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
+/* Commits d's record; with the store lock held (locked_) or taking it. */
+static int commit_record_locked(os_store *os, struct domain *d)
 {
-	if (d->rec.nmaps >= DOMAIN_MAX_MAPS)
-		return TOY_ERR_LIMIT;
-	struct domain_map mp = {*obj, addr, len, off};
-	os_store *os = kstore_lock();
-	d->rec.maps[d->rec.nmaps++] = mp;
 	int err = os_begin(os);
 	if (!err && !(err = save_record(os, d)))
 		err = os_commit(os, NULL);
 	else
 		os_abort(os);
-	if (err)
-		d->rec.nmaps--;
+	return err;
+}
+
+static int commit_record(struct domain *d)
+{
+	int err = commit_record_locked(kstore_lock(), d);
 	kstore_unlock();
-	return err ? err : pc_window_map(d->win, addr, len, obj, off);
+	return err;
+}
+
+/* The range goes into the record first, so a restart maps it again; if the
+ * window then refuses it, the record is put back as it was. */
+int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
+{
+	if (d->rec.nmaps >= DOMAIN_MAX_MAPS)
+		return TOY_ERR_LIMIT;
+	d->rec.maps[d->rec.nmaps++] = (struct domain_map){*obj, addr, len, off};
+	int err = commit_record(d);
+	if (!err && (err = pc_window_map(d->win, addr, len, obj, off)) != 0) {
+		d->rec.nmaps--;
+		if (commit_record(d))
+			klog(LOG_ERROR, "domain %s: a refused map stays in its record", d->name);
+	} else if (err) {
+		d->rec.nmaps--;
+	}
+	return err;
 }
 
 /* --- sync and exit ----------------------------------------------------------- */
@@ -286,10 +304,10 @@ static int commit_state(struct domain *d)
 		err = save_record(os, d);
 	if (!err)
 		err = os_commit(os, &gen);
-	if (err)
+	if (err) {
 		d->rec.synced_gen = synced_before;
-	else if (n >= 0)
-		os_abort(os);
+		os_abort(os); /* a no-op unless a step before the commit failed */
+	}
 	kstore_unlock();
 	kfree(snap);
 	if (!err && gen != d->sync_generation)
@@ -604,11 +622,7 @@ static bool abandoned(os_store *os, const struct domain_record *rec)
 static void abandon(os_store *os, struct domain *d)
 {
 	d->rec.status = DOMAIN_ABANDONED;
-	int err = os_begin(os);
-	if (!err && !(err = save_record(os, d)))
-		err = os_commit(os, NULL);
-	else
-		os_abort(os);
+	int err = commit_record_locked(os, d);
 	klog(LOG_INFO, "domain %s: abandoned (its parent resumes from before spawning it)%s%s",
 	     d->name, err ? ": " : "", err ? toy_strerror(err) : "");
 }

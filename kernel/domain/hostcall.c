@@ -63,7 +63,7 @@ static int check_object(struct domain *d, const toy_id *id, uint32_t need, bool 
 	err = os ? os_stat(os, id, &st) : TOY_ERR_NOTSUP;
 	kstore_unlock();
 	if (err)
-		return err == TOY_ERR_NOTFOUND ? TOY_ERR_NOTFOUND : err;
+		return err;
 	if (st.kind == TOY_KIND_BLOB ||
 	    (reading && (st.kind == TOY_KIND_MODULE || st.kind == TOY_KIND_BOOT)))
 		return 0;
