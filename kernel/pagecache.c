@@ -17,8 +17,9 @@
  *
  * A fault reads up to READAHEAD pages: the faulting one and those after it
  * that come next in the same object (swap included) and are not cached,
- * with one os_read, so sequential use costs one store read per run; the
- * pages read ahead start with their accessed bit clear, first in line for
+ * with one os_read straight into frames taken contiguous for it, so
+ * sequential use costs one store read (and one device read) per run and no
+ * copy; the pages read ahead start with their accessed bit clear, first in line for
  * eviction if nothing touches them.
  *
  * Eviction is a clock over the ring: pages the MMU saw accessed get a
@@ -55,7 +56,7 @@
 #define NHASH     (1u << HASH_BITS)
 #define BATCH     32 /* pages written per eviction transaction */
 #define MAP_FLAGS (ARCH_MMU_READ | ARCH_MMU_WRITE)
-#define READAHEAD 16 /* pages read by one fault, at most */
+#define READAHEAD 64 /* pages read by one fault, at most */
 
 enum {
 	PG_MEM = 1u << 0,      /* a memory-object page (else a mapped object's) */
@@ -113,8 +114,7 @@ static struct pc_page *hand; /* the clock hand; NULL when the ring is empty */
 static struct pc_window *windows;
 static uint64_t max_frames, low_water;
 static struct pc_stats stats;
-static os_store *store;                  /* as last returned by kstore_lock (sync needs it) */
-static uint8_t ra_buf[READAHEAD * PAGE]; /* read-ahead; the store lock guards it */
+static os_store *store; /* as last returned by kstore_lock (sync needs it) */
 
 /* --- small helpers ---------------------------------------------------------- */
 
@@ -521,18 +521,14 @@ uint8_t *pc_window_base(const struct pc_window *w)
 
 enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
 
-/* A new page for window page idx of w, busy reading, in the hash table;
- * NULL when no frame or memory is free. Its frame is zeroed only for a
- * page known to be zeros: read_run overwrites the others whole. */
-static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct pc_src *s)
+/* A new page for window page idx of w in frame pa, busy reading, in the
+ * hash table; NULL when memory is short. */
+static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct pc_src *s,
+				uint64_t pa)
 {
-	uint64_t pa = pmm_alloc_top(s->zero);
-	struct pc_page *p = pa ? kzalloc(sizeof(*p)) : NULL;
-	if (!p) {
-		if (pa)
-			pmm_free(pa, 1);
+	struct pc_page *p = kzalloc(sizeof(*p));
+	if (!p)
 		return NULL;
-	}
 	*p = (struct pc_page){.id = s->id,
 			      .pno = s->pno,
 			      .pa = pa,
@@ -546,55 +542,88 @@ static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct 
 	return p;
 }
 
-/* Adds to run[1..] the window pages after run[0] that come next in the
- * same object and are not cached, while frames are plentiful; returns the
- * run's length. */
-static unsigned read_ahead(struct pc_window *w, const struct pc_src *s, struct pc_page **run)
+/* How many frames a fault may take for read-ahead before the cache is
+ * full or free frames run low. */
+static uint64_t frames_to_spare(void)
 {
+	uint64_t free = pmm_free_count();
+	uint64_t by_pool = free > low_water ? free - low_water : 0;
+	uint64_t by_cache = stats.frames_used < max_frames ? max_frames - stats.frames_used : 0;
+	return by_pool < by_cache ? by_pool : by_cache;
+}
+
+/* The length of the run one read can bring in from window page idx on:
+ * the pages after it that come next in the same object (swap included)
+ * and are not cached, while frames are plentiful; at most READAHEAD, and
+ * 1 for a page known to be zeros. */
+static unsigned run_length(struct pc_window *w, uint64_t idx, const struct pc_src *s)
+{
+	uint64_t spare = frames_to_spare();
 	unsigned n = 1;
-	for (uint64_t j = run[0]->idx + 1; n < READAHEAD && j < w->npages; j++, n++) {
+	if (s->zero)
+		return 1;
+	for (uint64_t j = idx + 1; n < READAHEAD && n < spare && j < w->npages; j++, n++) {
 		struct pc_src t;
 		source(w, j, &t);
 		if (t.zero || t.from_swap != s->from_swap || t.pno != s->pno + n ||
-		    !toy_id_eq(&t.id, &s->id) || lookup(&t.id, t.pno) || low_on_frames())
-			break;
-		if (!(run[n] = new_page(w, j, &t)))
+		    !toy_id_eq(&t.id, &s->id) || lookup(&t.id, t.pno))
 			break;
 	}
 	return n;
 }
 
-/* Reads the run's pages with one os_read through ra_buf (which the store
- * lock guards). Called without the cache lock. */
+/* New busy pages for window pages idx, idx+1, ... in contiguous frames,
+ * so that one read fills them all: up to want of them, fewer if the
+ * frames free in a row or the heap run short. Returns how many (0 when no
+ * frame is free); a page known to be zeros gets a zeroed frame. */
+static unsigned new_run(struct pc_window *w, uint64_t idx, const struct pc_src *s, unsigned want,
+			struct pc_page **run)
+{
+	size_t got;
+	uint64_t pa = pmm_alloc_top_run(want, &got);
+	unsigned n = 0;
+	while (n < got) {
+		struct pc_src t = *s;
+		t.pno += n;
+		if (!(run[n] = new_page(w, idx + n, &t, pa + n * PAGE)))
+			break;
+		n++;
+	}
+	if (n < got)
+		pmm_free(pa + n * PAGE, got - n);
+	if (n && s->zero)
+		memset(arch_phys_to_virt(pa), 0, PAGE);
+	return n;
+}
+
+/* Reads the run's pages, whose frames are contiguous, with one os_read
+ * straight into them (the object may end inside the run: the rest is
+ * zeroed). Called without the cache lock. */
 static int64_t read_run(struct pc_window *w, const struct pc_src *s, struct pc_page **run,
 			unsigned n)
 {
 	os_store *os = store_lock();
 	const toy_id *from = s->from_swap ? &w->swap : &s->id;
 	uint64_t off = (s->from_swap ? run[0]->idx : s->pno) * PAGE;
-	int64_t got = os ? os_read(os, from, off, ra_buf, n * PAGE) : TOY_ERR_NOTFOUND;
-	if (got >= 0) {
-		memset(ra_buf + got, 0, n * PAGE - (size_t)got);
-		for (unsigned i = 0; i < n; i++)
-			memcpy(frame(run[i]), ra_buf + i * PAGE, PAGE);
-	}
+	uint8_t *buf = frame(run[0]);
+	int64_t got = os ? os_read(os, from, off, buf, n * PAGE) : TOY_ERR_NOTFOUND;
 	kstore_unlock();
+	if (got >= 0)
+		memset(buf + got, 0, n * PAGE - (size_t)got);
 	return got;
 }
 
 /* Brings window page idx in from s, with the pages after it that come
  * from the same place (read-ahead), and maps them. Called with the lock
- * held; releases it during the read (a page known to be zeros needs none:
- * frames come zeroed). */
+ * held; releases it during the read (a page known to be zeros needs none). */
 static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	struct pc_page *run[READAHEAD];
-	if (!(run[0] = new_page(w, idx, s)))
+	unsigned n = new_run(w, idx, s, run_length(w, idx, s), run);
+	if (!n)
 		return evict_some() == 0 ? FAULT_AGAIN : FAULT_FAIL;
-	unsigned n = 1;
 	int64_t got = 0;
 	if (!s->zero) {
-		n = read_ahead(w, s, run);
 		mutex_unlock(&lock);
 		got = read_run(w, s, run, n);
 		mutex_lock(&lock);

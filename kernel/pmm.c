@@ -7,10 +7,11 @@
  * frames, so contiguous blocks (heap blocks, virtqueues) come from the same
  * code as single frames. A bitmap of 4 GiB is 128 KiB of .bss; a first-fit
  * scan over it is fast enough for a kernel that allocates mostly at boot.
- * The page cache takes its frames one at a time from the top down
- * (pmm_alloc_top), so the many frames it holds gather at the top of memory
- * instead of breaking up the runs the heap carves large blocks from;
- * top_hint is at or above the highest free frame. */
+ * The page cache takes its frames from the top down (pmm_alloc_top_run:
+ * the contiguous run one disk read fills), so the many
+ * frames it holds gather at the top of memory instead of breaking up the
+ * runs the heap carves large blocks from; top_hint is at or above the
+ * highest free frame. */
 #include <arch/irq.h>
 #include <arch/mmu.h>
 #include <kernel/log.h>
@@ -122,22 +123,19 @@ static size_t find_top(size_t limit)
 	return SIZE_MAX;
 }
 
-uint64_t pmm_alloc_top(bool zero)
+uint64_t pmm_alloc_top_run(size_t max, size_t *n)
 {
 	bool on = arch_irq_save();
-	size_t f = find_top(top_hint);
+	size_t f = find_top(top_hint), got = 0;
 	if (f != SIZE_MAX) {
-		frame_set(f, true);
-		nfree--;
-		top_hint = f;
+		while (got < max && got <= f && !frame_used(f - got))
+			frame_set(f - got++, true);
+		nfree -= got;
+		top_hint = f + 1 - got;
 	}
 	arch_irq_restore(on);
-	if (f == SIZE_MAX)
-		return 0;
-	uint64_t pa = (uint64_t)f * ARCH_PAGE_SIZE;
-	if (zero)
-		memset(arch_phys_to_virt(pa), 0, ARCH_PAGE_SIZE);
-	return pa;
+	*n = got;
+	return got ? (uint64_t)(f + 1 - got) * ARCH_PAGE_SIZE : 0;
 }
 
 void pmm_free(uint64_t pa, size_t n)

@@ -19,7 +19,7 @@
 #define OS_MAX_SIZE     (1ull << 46) /* largest object, bytes */
 #define OS_CHUNK_BLOCKS (1u + OSF_CHUNK_MAX_DATA)
 #define OS_WBUF_BLOCKS  256u /* sealed chunks gather here for one big write */
-#define OS_READ_RUN     32u  /* pages a read moves with one device read, at most */
+#define OS_READ_RUN     64u  /* pages a read moves with one device read, at most */
 #define OS_NO_BLOCK     0    /* block 0 is a superblock: never a page's home */
 
 /* --- index (index.c) ---------------------------------------------------- */

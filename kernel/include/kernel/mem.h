@@ -21,14 +21,15 @@ void pmm_init(const struct boot_info *bi);
  * address of the first, or 0 when none are free. */
 uint64_t pmm_alloc(size_t n);
 
-/* Allocates one frame, the highest free one (the page cache's, kept away
- * from the low memory the heap's contiguous blocks come from), zeroed if
- * zero is set (the page cache fills most frames from the disk whole).
- * Returns its physical address, or 0 when none is free. */
-uint64_t pmm_alloc_top(bool zero);
+/* Allocates up to max physically contiguous frames, the highest free ones
+ * (the page cache's, kept away from the low memory the heap's contiguous
+ * blocks come from), not zeroed (the page cache fills most frames from the
+ * disk whole). Returns the physical address of the first and their number
+ * in *n (at least 1), or 0 when no frame is free. */
+uint64_t pmm_alloc_top_run(size_t max, size_t *n);
 
 /* Frees n frames starting at pa (as returned by pmm_alloc or
- * pmm_alloc_top). */
+ * pmm_alloc_top_run); they need not have been allocated together. */
 void pmm_free(uint64_t pa, size_t n);
 
 size_t pmm_free_count(void);
