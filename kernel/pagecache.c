@@ -151,14 +151,10 @@ static void *frame(const struct pc_page *p)
 	return arch_phys_to_virt(p->pa);
 }
 
-/* Maps p's frame at its window page. A new mapping may report DIRTY where
- * the MMU has no dirty bits of its own until it is cleared (arch/mmu.h). */
+/* Maps p's frame at its window page, clean (the MMU then tracks writes). */
 static int map_page(const struct pc_page *p)
 {
-	int err = arch_mmu_map(page_va(p), p->pa, MAP_FLAGS);
-	if (!err)
-		arch_mmu_clear(page_va(p), ARCH_MMU_DIRTY);
-	return err;
+	return arch_mmu_map_clean(page_va(p), p->pa, 1, MAP_FLAGS);
 }
 
 /* Releases the cache lock until some busy page settles. */
@@ -629,16 +625,15 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 		mutex_lock(&lock);
 		stats.reads += n;
 	}
-	int r = FAULT_DONE;
+	int err =
+	    got < 0 ? (int)got : arch_mmu_map_clean(page_va(run[0]), run[0]->pa, n, MAP_FLAGS);
+	if (err)
+		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(run[0]),
+		     toy_strerror(err));
 	for (unsigned i = 0; i < n; i++) {
 		struct pc_page *p = run[i];
 		p->flags &= ~PG_READING;
-		int err = got < 0 ? (int)got : map_page(p);
 		if (err) {
-			if (i == 0)
-				klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(p),
-				     toy_strerror(err));
-			r = i == 0 ? FAULT_FAIL : r;
 			drop(p);
 			continue;
 		}
@@ -647,7 +642,7 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 		ring_insert(p);
 	}
 	waitq_wake_all(&busy_q);
-	return r;
+	return err ? FAULT_FAIL : FAULT_DONE;
 }
 
 /* Maps page p, resident elsewhere, at window page idx of w instead. */

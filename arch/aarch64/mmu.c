@@ -94,7 +94,9 @@ static uint64_t *walk(uintptr_t va, bool create, uint64_t **block)
 	return &t[(va >> 12) & 511];
 }
 
-static uint64_t make_pte(uint64_t pa, unsigned flags)
+/* The entry for pa with flags; clean makes a writable page start read-only
+ * where dirtiness is kept in software (with FEAT_HAFDBS it always does). */
+static uint64_t make_pte(uint64_t pa, unsigned flags, bool clean)
 {
 	uint64_t pte = (pa & PTE_ADDR) | PTE_VALID | PTE_TABLE | PTE_UXN;
 	if (!(flags & ARCH_MMU_EXEC))
@@ -102,12 +104,16 @@ static uint64_t make_pte(uint64_t pa, unsigned flags)
 	if (flags & ARCH_MMU_NOCACHE)
 		return pte | PTE_DEVICE | PTE_AF | PTE_PXN | (flags & ARCH_MMU_WRITE ? 0 : PTE_RO);
 	pte |= PTE_NORMAL | PTE_SH;
+	if (!hw_dirty && (flags & ARCH_MMU_WRITE))
+		return pte | PTE_AF | PTE_SW_WRITE | (clean ? PTE_RO : 0);
 	if (!hw_dirty)
-		return pte | PTE_AF | (flags & ARCH_MMU_WRITE ? PTE_SW_WRITE : PTE_RO);
+		return pte | PTE_AF | PTE_RO;
 	return pte | PTE_RO | (flags & ARCH_MMU_WRITE ? PTE_DBM : 0);
 }
 
-int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
+/* Fills the empty entry for va. An invalid entry is never in the TLB, so
+ * no invalidation is needed, only the barrier before the table is used. */
+static int map_one(uintptr_t va, uint64_t pa, unsigned flags, bool clean)
 {
 	uint64_t *block;
 	uint64_t *e = walk(va, true, &block);
@@ -118,9 +124,28 @@ int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
 	if (*e & PTE_VALID)
 		return TOY_ERR_EXISTS;
 	__asm__ volatile("dsb ishst" ::: "memory");
-	*e = make_pte(pa, flags);
-	__asm__ volatile("dsb ishst; isb" ::: "memory");
+	*e = make_pte(pa, flags, clean);
 	return 0;
+}
+
+int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
+{
+	int err = map_one(va, pa, flags, false);
+	__asm__ volatile("dsb ishst; isb" ::: "memory");
+	return err;
+}
+
+int arch_mmu_map_clean(uintptr_t va, uint64_t pa, size_t n, unsigned flags)
+{
+	int err = 0;
+	size_t i;
+	for (i = 0; i < n && !err; i++)
+		err = map_one(va + i * ARCH_PAGE_SIZE, pa + i * ARCH_PAGE_SIZE, flags, true);
+	if (err)
+		for (i--; i-- > 0;)
+			arch_mmu_unmap(va + i * ARCH_PAGE_SIZE);
+	__asm__ volatile("dsb ishst; isb" ::: "memory");
+	return err;
 }
 
 int arch_mmu_unmap(uintptr_t va)

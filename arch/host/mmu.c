@@ -98,23 +98,37 @@ static void reprotect(uintptr_t va, struct host_pte *e)
 		e->prot = prot;
 }
 
-int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
+/* Maps n pages at va to the frames at pa with one mmap; clean ones read
+ * as not dirty (read-only until written). */
+static int map_pages(uintptr_t va, uint64_t pa, size_t n, unsigned flags, bool clean)
 {
-	struct host_pte *e = pte(va);
-	if (!e || pa >= HOST_RAM)
-		return TOY_ERR_INVAL;
-	if (e->pa1)
-		return TOY_ERR_EXISTS;
-	unsigned f = (flags & (ARCH_MMU_WRITE | ARCH_MMU_NOCACHE)) | ARCH_MMU_READ |
-		     ARCH_MMU_ACCESSED | ARCH_MMU_DIRTY;
-	int prot = prot_for(f);
+	struct host_pte *e = pte(va), *last = pte(va + (n - 1) * ARCH_PAGE_SIZE);
 	uint64_t base = pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1);
-	void *p = mmap((void *)page_of(va), ARCH_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, ram_fd,
-		       (off_t)base);
+	if (!e || !last || base + n * ARCH_PAGE_SIZE > HOST_RAM)
+		return TOY_ERR_INVAL;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].pa1)
+			return TOY_ERR_EXISTS;
+	unsigned f = (flags & (ARCH_MMU_WRITE | ARCH_MMU_NOCACHE)) | ARCH_MMU_READ |
+		     ARCH_MMU_ACCESSED | (clean ? 0 : ARCH_MMU_DIRTY);
+	int prot = prot_for(f);
+	void *p = mmap((void *)page_of(va), n * ARCH_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
+		       ram_fd, (off_t)base);
 	if (p == MAP_FAILED)
 		return TOY_ERR_NOMEM;
-	*e = (struct host_pte){base + 1, f, prot};
+	for (size_t i = 0; i < n; i++)
+		e[i] = (struct host_pte){base + i * ARCH_PAGE_SIZE + 1, f, prot};
 	return 0;
+}
+
+int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
+{
+	return map_pages(va, pa, 1, flags, false);
+}
+
+int arch_mmu_map_clean(uintptr_t va, uint64_t pa, size_t n, unsigned flags)
+{
+	return map_pages(va, pa, n, flags, true);
 }
 
 int arch_mmu_unmap(uintptr_t va)

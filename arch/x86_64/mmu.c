@@ -65,7 +65,9 @@ static uint64_t *walk(uintptr_t va, bool create, uint64_t **large)
 	return &t[(va >> 12) & 511];
 }
 
-int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
+/* Sets the empty entry for va to pa with flags (accessed and dirty clear).
+ * The TLB holds no entry for a page that was not present. */
+static int map_one(uintptr_t va, uint64_t pa, unsigned flags)
 {
 	uint64_t *large;
 	uint64_t *e = walk(va, true, &large);
@@ -83,7 +85,24 @@ int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
 	if (flags & ARCH_MMU_NOCACHE)
 		pte |= PTE_PCD | PTE_PWT;
 	*e = pte;
-	invlpg(va);
+	return 0;
+}
+
+int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags)
+{
+	return map_one(va, pa, flags);
+}
+
+int arch_mmu_map_clean(uintptr_t va, uint64_t pa, size_t n, unsigned flags)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = map_one(va + i * ARCH_PAGE_SIZE, pa + i * ARCH_PAGE_SIZE, flags);
+		if (err) {
+			while (i-- > 0)
+				arch_mmu_unmap(va + i * ARCH_PAGE_SIZE);
+			return err;
+		}
+	}
 	return 0;
 }
 

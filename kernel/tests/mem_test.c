@@ -74,7 +74,7 @@ KTEST(mmu_map_query_unmap)
 	unsigned flags;
 	KCHECK(pa);
 	KCHECK(arch_mmu_query(va, &got, &flags) == TOY_ERR_NOTFOUND);
-	KCHECK(arch_mmu_map(va, pa, ARCH_MMU_READ | ARCH_MMU_WRITE) == 0);
+	KCHECK(arch_mmu_map_clean(va, pa, 1, ARCH_MMU_READ | ARCH_MMU_WRITE) == 0);
 	KCHECK(arch_mmu_map(va, pa, ARCH_MMU_READ) == TOY_ERR_EXISTS);
 	KCHECK(arch_mmu_query(va + 12, &got, &flags) == 0 && got == pa + 12);
 	KCHECK((flags & ARCH_MMU_WRITE) && !(flags & ARCH_MMU_EXEC));
@@ -90,6 +90,34 @@ KTEST(mmu_map_query_unmap)
 	KCHECK(arch_mmu_unmap(va) == TOY_ERR_NOTFOUND);
 	KCHECK(arch_mmu_query(va, &got, &flags) == TOY_ERR_NOTFOUND);
 	pmm_free(pa, 1);
+	return 0;
+}
+
+/* A run mapped at once: each page at its frame, clean; a run that meets a
+ * mapped page leaves nothing mapped. */
+KTEST(mmu_map_clean_run)
+{
+	uintptr_t va = arch_mmu_map_base() + arch_mmu_map_size() - 64 * ARCH_PAGE_SIZE;
+	uint64_t pa = pmm_alloc(4), got;
+	unsigned flags;
+	KCHECK(pa);
+	KCHECK(arch_mmu_map_clean(va, pa, 4, ARCH_MMU_READ | ARCH_MMU_WRITE) == 0);
+	for (unsigned i = 0; i < 4; i++) {
+		KCHECK(arch_mmu_query(va + i * ARCH_PAGE_SIZE, &got, &flags) == 0);
+		KCHECK(got == pa + i * ARCH_PAGE_SIZE && !(flags & ARCH_MMU_DIRTY));
+	}
+	*(volatile uint8_t *)(va + 2 * ARCH_PAGE_SIZE) = 1;
+	KCHECK(arch_mmu_query(va + 2 * ARCH_PAGE_SIZE, &got, &flags) == 0 &&
+	       (flags & ARCH_MMU_DIRTY));
+	KCHECK(arch_mmu_query(va + 3 * ARCH_PAGE_SIZE, &got, &flags) == 0 &&
+	       !(flags & ARCH_MMU_DIRTY));
+	for (unsigned i = 0; i < 3; i++)
+		KCHECK(arch_mmu_unmap(va + i * ARCH_PAGE_SIZE) == 0);
+	KCHECK(arch_mmu_map_clean(va, pa, 4, ARCH_MMU_READ) == TOY_ERR_EXISTS);
+	for (unsigned i = 0; i < 3; i++)
+		KCHECK(arch_mmu_query(va + i * ARCH_PAGE_SIZE, &got, &flags) == TOY_ERR_NOTFOUND);
+	KCHECK(arch_mmu_unmap(va + 3 * ARCH_PAGE_SIZE) == 0);
+	pmm_free(pa, 4);
 	return 0;
 }
 

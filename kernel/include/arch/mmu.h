@@ -23,6 +23,7 @@
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define ARCH_PAGE_SIZE 4096u
@@ -49,6 +50,12 @@ uint64_t arch_mmu_map_size(void);
 /* Maps one page. Returns 0, TOY_ERR_EXISTS if va is mapped, or
  * TOY_ERR_NOMEM if a page-table page could not be allocated. */
 int arch_mmu_map(uintptr_t va, uint64_t pa, unsigned flags);
+
+/* Maps n pages at va to the n contiguous frames at pa, clean: DIRTY reads
+ * clear until the first write, as after arch_mmu_clear(DIRTY), without
+ * the cost of mapping and clearing page by page (one host mmap on
+ * arch/host). Returns as arch_mmu_map; on failure nothing stays mapped. */
+int arch_mmu_map_clean(uintptr_t va, uint64_t pa, size_t n, unsigned flags);
 
 /* Unmaps one page. Returns 0 or TOY_ERR_NOTFOUND. */
 int arch_mmu_unmap(uintptr_t va);
