@@ -98,7 +98,10 @@ static void run_exports(struct vm_store *s, const struct vm_module *m, struct vm
 		struct vm_store *s2;
 		struct vm_instance *i2;
 		struct vm_thread *t2;
-		struct vm_config cfg = {{f_alloc, f_free, NULL}, m_new, NULL, 1 << 14, 500};
+		struct vm_config cfg = {.alloc = {f_alloc, f_free, NULL},
+					.memory_new = m_new,
+					.stack_slots = 1 << 14,
+					.max_frames = 500};
 		if (n > 0 && n <= (int64_t)sizeof(snap) && !vm_store_new(&cfg, &s2)) {
 			if (!vm_resume(s2, m, resolve, s2, snap, (uint64_t)n, &i2, &t2))
 				vm_run(t2, 2000);
@@ -109,7 +112,10 @@ static void run_exports(struct vm_store *s, const struct vm_module *m, struct vm
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vm_config cfg = {{f_alloc, f_free, NULL}, m_new, NULL, 1 << 14, 500};
+	struct vm_config cfg = {.alloc = {f_alloc, f_free, NULL},
+				.memory_new = m_new,
+				.stack_slots = 1 << 14,
+				.max_frames = 500};
 	struct vm_module *m;
 	struct vm_store *s;
 	struct vm_instance *inst = NULL;

@@ -468,8 +468,9 @@ static const uint8_t host_mod[] = {
 };
 
 struct host_env {
-	int mode; /* what h returns: 0, VM_HOST_PAUSE or an error */
-	int calls;
+	int mode;  /* what h returns: 0, VM_HOST_PAUSE or an error */
+	int guard; /* what the store's host_guard returns */
+	int calls, guards;
 	const char *sig;
 	struct vm_store *s;
 };
@@ -480,6 +481,13 @@ static int h(struct vm_host_call *c, uint64_t *args, uint64_t *res)
 	e->calls++;
 	res[0] = (uint32_t)args[0] * 2;
 	return e->mode;
+}
+
+static int host_guard(void *ctx)
+{
+	struct host_env *e = ctx;
+	e->guards++;
+	return e->guard;
 }
 
 static int host_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
@@ -498,6 +506,8 @@ static int host_setup(struct host_env *e, struct vm_module **m, struct vm_instan
 	struct vm_config cfg;
 	struct vm_extern x;
 	test_config(&cfg, 1 << 20);
+	cfg.host_guard = host_guard;
+	cfg.guard_ctx = e;
 	assert_int_equal(vm_store_new(&cfg, &e->s), 0);
 	if (!*m)
 		assert_int_equal(vm_module_load(&cfg.alloc, host_mod, sizeof(host_mod), m, NULL, 0),
@@ -524,6 +534,16 @@ static void test_host_calls(void **st)
 	assert_int_equal(vm_run(t, UINT64_MAX), VM_DONE);
 	assert_int_equal(vm_thread_results(t, &r, 1), 1);
 	assert_int_equal(r, 11);
+	assert_int_equal(e.guards, 1);
+	vm_store_free(e.s);
+	/* a guard that refuses: a trap, and the host function is not called */
+	e.guard = TOY_ERR_CORRUPT;
+	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
+	assert_int_equal(vm_run(t, UINT64_MAX), TOY_ERR_TRAP);
+	assert_string_equal(vm_thread_trap(t), "host function failed");
+	assert_int_equal(e.calls, 1);
+	assert_int_equal(e.guards, 2);
+	e.guard = 0;
 	vm_store_free(e.s);
 	/* a host call that asks to stop: the thread pauses after it, can be
 	 * snapshotted there, and resumes (here: in a fresh store) */
