@@ -35,6 +35,14 @@
  * swap copies, except pages swapped out after the sync began (the resw
  * bitmap), whose swap copies are newer than the commit.
  *
+ * A window page that cannot be brought in (its block fails its check or
+ * cannot be read, or no frame can be freed for it) is lost: it is mapped
+ * to the poison frame, shared by all such pages, so the access that
+ * faulted completes with meaningless bytes instead of taking the kernel
+ * down, and the window is marked failed with the error. From then on
+ * pc_window_sync refuses, so nothing computed from those bytes becomes
+ * durable, and pc_window_failed tells the window's owner to stop.
+ *
  * Locking: `lock` guards everything here and is never held while taking
  * the store lock (kstore_lock); pc_window_sync is called with the store
  * lock held and takes `lock` inside it, so the order is store, then cache.
@@ -96,6 +104,8 @@ struct pc_window {
 	bool syncing;
 	struct pc_range *ranges;
 	unsigned nranges, cap;
+	uint64_t *lost; /* pages mapped to the poison frame; NULL until one is */
+	int failed;     /* the error that lost the first one, else 0 */
 	struct pc_window *next;
 };
 
@@ -114,7 +124,8 @@ static struct pc_page *hand; /* the clock hand; NULL when the ring is empty */
 static struct pc_window *windows;
 static uint64_t max_frames, low_water;
 static struct pc_stats stats;
-static os_store *store; /* as last returned by kstore_lock (sync needs it) */
+static os_store *store;    /* as last returned by kstore_lock (sync needs it) */
+static uint64_t poison_pa; /* the frame lost pages show; taken at the first */
 
 /* --- small helpers ---------------------------------------------------------- */
 
@@ -513,9 +524,15 @@ uint8_t *pc_window_base(const struct pc_window *w)
 	return (uint8_t *)w->base;
 }
 
+int pc_window_failed(const struct pc_window *w)
+{
+	return w->failed;
+}
+
 /* --- the fault path ---------------------------------------------------------- */
 
-enum { FAULT_DONE, FAULT_AGAIN, FAULT_FAIL };
+/* What a fault step ends in; a negative TOY_ERR_* when the page is lost. */
+enum { FAULT_DONE, FAULT_AGAIN, FAULT_NOT_OURS };
 
 /* A new page for window page idx of w in frame pa, busy reading, in the
  * hash table; NULL when memory is short. */
@@ -610,30 +627,38 @@ static int64_t read_run(struct pc_window *w, const struct pc_src *s, struct pc_p
 }
 
 /* Brings window page idx in from s, with the pages after it that come
- * from the same place (read-ahead), and maps them. Called with the lock
+ * from the same place (read-ahead), and maps them; if the run cannot be
+ * read, the page alone. Called with the lock
  * held; releases it during the read (a page known to be zeros needs none). */
 static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	struct pc_page *run[READAHEAD];
 	unsigned n = new_run(w, idx, s, run_length(w, idx, s), run);
-	if (!n)
-		return evict_some() == 0 ? FAULT_AGAIN : FAULT_FAIL;
+	if (!n) {
+		int r = evict_some();
+		return r == EVICT_NONE ? TOY_ERR_NOMEM : r ? r : FAULT_AGAIN;
+	}
 	int64_t got = 0;
+	unsigned keep = n;
 	if (!s->zero) {
 		mutex_unlock(&lock);
 		got = read_run(w, s, run, n);
+		if (got < 0 && n > 1) { /* one bad page must not lose the others */
+			keep = 1;
+			got = read_run(w, s, run, 1);
+		}
 		mutex_lock(&lock);
-		stats.reads += n;
+		stats.reads += keep;
 	}
 	int err =
-	    got < 0 ? (int)got : arch_mmu_map_clean(page_va(run[0]), run[0]->pa, n, MAP_FLAGS);
+	    got < 0 ? (int)got : arch_mmu_map_clean(page_va(run[0]), run[0]->pa, keep, MAP_FLAGS);
 	if (err)
 		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(run[0]),
 		     toy_strerror(err));
 	for (unsigned i = 0; i < n; i++) {
 		struct pc_page *p = run[i];
 		p->flags &= ~PG_READING;
-		if (err) {
+		if (err || i >= keep) {
 			drop(p);
 			continue;
 		}
@@ -642,7 +667,7 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 		ring_insert(p);
 	}
 	waitq_wake_all(&busy_q);
-	return err ? FAULT_FAIL : FAULT_DONE;
+	return err ? err : FAULT_DONE;
 }
 
 /* Maps page p, resident elsewhere, at window page idx of w instead. */
@@ -651,18 +676,19 @@ static int move_page(struct pc_page *p, struct pc_window *w, uint64_t idx)
 	unmap_page(p);
 	p->w = w;
 	p->idx = idx;
-	if (map_page(p) == 0)
+	int err = map_page(p);
+	if (!err)
 		return FAULT_DONE;
 	ring_remove(p);
 	drop(p); /* only a dirty mapped-object page could lose data here */
-	return FAULT_FAIL;
+	return err;
 }
 
 static int fault_step(uintptr_t va)
 {
 	struct pc_window *w = window_at(va);
 	if (!w)
-		return FAULT_FAIL;
+		return FAULT_NOT_OURS;
 	uint64_t idx = (va - w->base) / PAGE;
 	struct pc_src s;
 	source(w, idx, &s);
@@ -676,9 +702,31 @@ static int fault_step(uintptr_t va)
 	if (low_on_frames() && stats.frames_used) {
 		int r = evict_some();
 		if (r != EVICT_NONE) /* else allocate all the same, if a frame is free */
-			return r ? FAULT_FAIL : FAULT_AGAIN;
+			return r ? r : FAULT_AGAIN;
 	}
 	return page_in(w, idx, &s);
+}
+
+/* Maps window page idx, which cannot be brought in for err, to the poison
+ * frame and fails the window (see the top of the file). Returns FAULT_DONE,
+ * or FAULT_NOT_OURS if even that is impossible (no memory at all). */
+static int lose_page(struct pc_window *w, uint64_t idx, int err)
+{
+	if (!poison_pa)
+		poison_pa = pmm_alloc(1);
+	if (!w->lost)
+		w->lost = kzalloc(bitmap_bytes(w));
+	if (!poison_pa || !w->lost ||
+	    arch_mmu_map_clean(w->base + idx * PAGE, poison_pa, 1, MAP_FLAGS) != 0)
+		return FAULT_NOT_OURS;
+	set_bit(w->lost, idx);
+	stats.lost++;
+	if (!w->failed) {
+		w->failed = err;
+		klog(LOG_ERROR, "pagecache: window page %llu lost: %s", (unsigned long long)idx,
+		     toy_strerror(err));
+	}
+	return FAULT_DONE;
 }
 
 bool kernel_page_fault(uintptr_t va, bool write)
@@ -689,6 +737,8 @@ bool kernel_page_fault(uintptr_t va, bool write)
 	int r;
 	while ((r = fault_step(va)) == FAULT_AGAIN)
 		;
+	if (r < 0)
+		r = lose_page(window_at(va), (va - window_at(va)->base) / PAGE, r);
 	mutex_unlock(&lock);
 	return r == FAULT_DONE;
 }
@@ -815,6 +865,8 @@ static int sync_swapped(struct sync_ctx *c, uint8_t *buf)
 
 int pc_window_sync(struct pc_window *w, uint64_t size_bytes)
 {
+	if (w->failed)
+		return w->failed;
 	uint8_t *buf = kmalloc(PAGE);
 	if (!buf)
 		return TOY_ERR_NOMEM;
@@ -877,8 +929,12 @@ void pc_window_destroy(struct pc_window *w)
 	while (*pp != w)
 		pp = &(*pp)->next;
 	*pp = w->next;
+	for (uint64_t i = 0; w->lost && i < w->npages; i++)
+		if (bit(w->lost, i))
+			arch_mmu_unmap(w->base + i * PAGE);
 	mutex_unlock(&lock);
 	vm_release(w->base, w->size);
+	kfree(w->lost);
 	kfree(w->ranges);
 	kfree(w->swapped);
 	kfree(w->resw);

@@ -319,17 +319,28 @@ static int commit_state(struct domain *d)
 }
 
 /* Records how the domain ended and frees what only a running domain needs:
- * first its memory (the window's frames), then its state, swap and memory
- * objects. */
+ * first its memory (the window's frames) and swap, then its state and
+ * memory objects. */
 static void finish(struct domain *d, enum domain_status status, int code)
 {
 	if (d->vs)
 		vm_store_free(d->vs); /* releases the memory window too */
 	d->vs = NULL;
+	/* Swap first, deleted whole: it means nothing now, and on a full store
+	 * (a domain stopped because its pages could not be written out) only a
+	 * delete, which may use the store's reserve, makes room for the rest. */
 	os_store *os = kstore_lock();
+	int err = os_begin(os);
+	if (!err && !(err = os_delete(os, &d->rec.swap)))
+		err = os_commit(os, NULL);
+	else if (!err)
+		os_abort(os);
+	kstore_unlock();
+	os = kstore_lock();
 	d->rec.status = status;
 	d->rec.exit_code = code;
-	int err = os_begin(os);
+	if (!err)
+		err = os_begin(os);
 	if (!err)
 		err = save_record(os, d);
 	if (!err)
@@ -339,8 +350,6 @@ static void finish(struct domain *d, enum domain_status status, int code)
 	else
 		os_abort(os);
 	kstore_unlock();
-	if (!err)
-		err = truncate_object(&d->rec.swap);
 	if (!err)
 		err = truncate_object(&d->rec.memory);
 	if (err)
@@ -353,13 +362,25 @@ static void finish(struct domain *d, enum domain_status status, int code)
 
 /* --- the domain's thread ----------------------------------------------------- */
 
+/* The vm's host-call guard: once the domain's memory lost a page (the
+ * store could not give it back), no host call of its is made: whatever it
+ * would do was computed from meaningless bytes. The trap ends the domain
+ * (run), as does the end of the slice if it makes no call. */
+static int memory_lost(void *ctx)
+{
+	struct domain *d = ctx;
+	return d->win ? pc_window_failed(d->win) : 0;
+}
+
 static int start_vm(struct domain *d)
 {
 	struct vm_config cfg = {.alloc = kernel_vm_alloc,
 				.memory_new = memory_new,
 				.memory_ctx = d,
 				.stack_slots = VM_STACK_SLOTS,
-				.max_frames = VM_MAX_FRAMES};
+				.max_frames = VM_MAX_FRAMES,
+				.host_guard = memory_lost,
+				.guard_ctx = d};
 	int err = module_get(&d->rec.module, &d->module);
 	if (!err)
 		err = vm_store_new(&cfg, &d->vs);
@@ -401,6 +422,12 @@ static void run(struct domain *d)
 	d->running = true;
 	for (;;) {
 		int r = vm_run(d->vt, FUEL_SLICE);
+		int lost = memory_lost(d);
+		if (lost && !(r == VM_PAUSED && d->req != REQ_NONE)) { /* a sync refuses it */
+			kprintf("domain %s: memory lost: %s\n", d->name, toy_strerror(lost));
+			finish(d, DOMAIN_FAILED, lost);
+			return;
+		}
 		if (r == VM_PAUSED && d->req == REQ_NONE) {
 			thread_yield();
 			continue;

@@ -10,6 +10,7 @@
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
+#include <kernel/pagecache.h>
 #include <kernel/thread.h>
 #include <string.h>
 
@@ -175,7 +176,10 @@ static int hc_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	if (!err && !copy)
 		err = TOY_ERR_NOMEM;
 	if (!err) {
-		memcpy(copy, src, len); /* may fault pages in: before the lock */
+		memcpy(copy, src, len);         /* may fault pages in: before the lock */
+		err = pc_window_failed(d->win); /* then copy holds nothing to keep */
+	}
+	if (!err) {
 		os_store *os = kstore_lock();
 		err = os_begin(os);
 		if (!err && !(err = os_write(os, &id, off, copy, len)))

@@ -57,6 +57,13 @@ int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struc
 /* Lowest address of the window. */
 uint8_t *pc_window_base(const struct pc_window *w);
 
+/* 0, or the error (TOY_ERR_CORRUPT, TOY_ERR_IO, TOY_ERR_NOMEM...) that lost
+ * a page of w: a page the store could not give back, or no frame could be
+ * freed for, is mapped to a poison frame instead of taking the kernel down
+ * (its bytes mean nothing). Its owner must stop using w at once and not
+ * trust what it computed from it; pc_window_sync then refuses. */
+int pc_window_failed(const struct pc_window *w);
+
 /* Backs window bytes [off, off+len) (page aligned) with object obj from
  * obj_off (page aligned). Pages already faulted in there are first written
  * back (if dirty: memory-object pages to swap, so the next sync still puts
@@ -93,7 +100,7 @@ bool kernel_page_fault(uintptr_t va, bool write);
  * from the store, pages evicted, mapped-object pages written back,
  * memory-object pages swapped out, frames in use and the budget. */
 struct pc_stats {
-	uint64_t faults, reads, evictions, writebacks, swapouts, frames_used, frames_max;
+	uint64_t faults, reads, evictions, writebacks, swapouts, lost, frames_used, frames_max;
 };
 void pc_stats(struct pc_stats *st);
 
