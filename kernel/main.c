@@ -1,8 +1,8 @@
 /* main.c — kmain: the portable boot sequence.
  *
  * The arch has a stack, the MMU and a console ready. kmain brings up the
- * rest in dependency order (traps, frames, heap, threads, the tick,
- * devices, the store), then does what the command line asks:
+ * rest in dependency order (traps, frames, heap, threads, the tick, the
+ * wall clock, devices, the store), then does what the command line asks:
  *   toy.test=all|PREFIX  run the in-kernel tests, print "N passed, N failed"
  *                        and power off, with status 0 only if all passed;
  *   toy.stress[=N]       the power-cut workload: N commits (default: for
@@ -19,6 +19,7 @@
 #include <arch/boot.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
+#include <kernel/clock.h>
 #include <kernel/dev.h>
 #include <kernel/domain.h>
 #include <kernel/kernel.h>
@@ -161,6 +162,7 @@ void kmain(struct boot_info *bi)
 	pmm_init(bi);
 	sched_init();
 	arch_timer_init(TICK_HZ);
+	clock_init();
 	arch_irq_enable();
 	dev_init();
 	struct kstore ks = {0};

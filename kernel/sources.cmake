@@ -2,11 +2,11 @@
 # arch/x86_64 and arch/aarch64 (the kernel image) and arch/host (the core as a Linux program
 # for the cmocka tests). Paths are relative to kernel/.
 set(TOY_KERNEL_CORE_SOURCES
-    cmdline.c heap.c log.c pagecache.c pmm.c printf.c random.c test.c thread.c vm.c)
+    clock.c cmdline.c heap.c log.c pagecache.c pmm.c printf.c random.c test.c thread.c vm.c)
 # The mem*/str* functions; a hosted build takes its libc's instead.
 set(TOY_KERNEL_LIBC_SOURCES string.c)
 # The in-kernel tests that need no devices (arch/host runs them too).
-set(TOY_KERNEL_CORE_TESTS tests/mem_test.c tests/thread_test.c)
+set(TOY_KERNEL_CORE_TESTS tests/clock_test.c tests/mem_test.c tests/thread_test.c)
 # Domains: capability sets, lifecycle, host calls and WASI (they need the vm).
 set(TOY_KERNEL_DOMAIN_SOURCES domain/cap.c domain/domain.c domain/hostcall.c domain/wasi.c)
 # What only a machine with devices links: boot sequence, drivers, store.

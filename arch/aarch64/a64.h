@@ -12,6 +12,7 @@
 
 /* QEMU virt's fixed devices (physical). */
 #define UART_BASE    0x09000000ull
+#define RTC_BASE     0x09010000ull /* PL031 on QEMU virt */
 #define GICD_BASE    0x08000000ull
 #define GICR_BASE    0x080a0000ull
 #define PCI_MMIO     0x10000000ull /* 32-bit PCI memory window */

@@ -5,6 +5,7 @@
  * descriptor calls answer EBADF; any other preview1 import answers ENOSYS.
  * Pointers and lengths are checked against linear memory (EFAULT). */
 #include <arch/irq.h>
+#include <kernel/clock.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <string.h>
@@ -90,9 +91,11 @@ static int nothing(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	return 0;
 }
 
+/* Clock 0 is the real time (kernel/clock.h); the monotonic and CPU-time
+ * clocks all read the time since boot. */
 static int clock_time_get(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 {
-	uint64_t ns = arch_time_ns();
+	uint64_t ns = (uint32_t)a[0] == 0 ? clock_realtime_ns() : arch_time_ns();
 	uint8_t *s = (uint32_t)a[0] > 3 ? NULL : domain_span(caller(c), (uint32_t)a[2], 8);
 	if (s)
 		memcpy(s, &ns, 8);

@@ -84,6 +84,18 @@ expect() {
 	grep -qE "$2" "$1" || { show_log "$1"; fail "no line matching '$2' in $1"; }
 }
 
+# check_hello_date LOG: hello's date, the machine's real-time clock, is
+# the host's time give or take five minutes (a boot takes seconds).
+check_hello_date() {
+	local date secs now
+	date=$(sed -n 's/^hello: it is \(.*\) UTC$/\1/p' "$1" | tail -1)
+	[ -n "$date" ] || { show_log "$1"; fail "hello printed no date"; }
+	secs=$(date -u -d "$date" +%s) || fail "hello's date '$date' does not parse"
+	now=$(date -u +%s)
+	[ $((secs - now)) -lt 300 ] && [ $((now - secs)) -lt 300 ] ||
+		fail "hello says it is $date UTC; the host says $(date -u '+%F %T')"
+}
+
 first_step() {
 	grep -m1 '^ticker: step' "$1" | awk '{ print $3 }'
 }

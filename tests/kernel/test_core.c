@@ -1,5 +1,5 @@
 /* test_core.c — the portable kernel core on arch/host under cmocka:
- * formatting, the command line, frames, the heap, device mappings, random
+ * formatting, the command line, the clock, frames, the heap, device mappings, random
  * bytes, threads, sleeping, mutexes, and the kernel's store code (boot
  * counter, not-a-store report) and the page cache's tests (pc_) on a
  * file disk, with page faults as SIGSEGV (arch/host/trap.c). The in-kernel tests that
@@ -17,6 +17,7 @@
 #include <arch/boot.h>
 #include <arch/irq.h>
 #include <arch/mmu.h>
+#include <kernel/clock.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
@@ -34,6 +35,7 @@ static int boot(void **state)
 	pmm_init(&bi);
 	sched_init();
 	arch_timer_init(100);
+	clock_init();
 	arch_irq_enable();
 	return 0;
 }
@@ -81,6 +83,7 @@ static void test_registry(void **state)
 	assert_int_equal(ktest_run("thread_create"), 0);
 	assert_int_equal(ktest_run("mutex_"), 0);
 	assert_int_equal(ktest_run("timer_"), 0);
+	assert_int_equal(ktest_run("clock_"), 0);
 	assert_int_equal(ktest_run("vm_stack_guard"), 0);
 	assert_int_equal(ktest_run("no_such_test"), 0);
 }

@@ -17,6 +17,11 @@ void arch_timer_init(unsigned hz);
 /* Nanoseconds since boot, monotonic. */
 uint64_t arch_time_ns(void);
 
+/* The machine's real-time clock: seconds since 1970-01-01 00:00:00 UTC, or
+ * 0 without one (x86_64: the CMOS clock; aarch64: QEMU virt's PL031; host:
+ * the host's clock). A device access, slow: kernel/clock.c reads it once. */
+uint64_t arch_rtc_seconds(void);
+
 /* Calls fn(arg) on every interrupt of device line `line` (on x86_64 the
  * PCI interrupt line the firmware assigned; lines may be shared, so fn
  * must check that its device raised it and acknowledge it). fn runs with
