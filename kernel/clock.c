@@ -15,7 +15,7 @@
 #define NS_PER_S    1000000000ull
 #define DAY         86400u
 #define ERA_DAYS    146097u
-#define EPOCH_SHIFT 719468u /* days from 0000-03-01 to 1970-01-01 */
+#define EPOCH_SHIFT 719468u       /* days from 0000-03-01 to 1970-01-01 */
 #define RTC_MIN     1577836800ull /* 2020-01-01: an earlier reading is not a clock */
 #define RTC_MAX     4102444800ull /* 2100-01-01 */
 
@@ -33,8 +33,8 @@ static uint64_t days_from_date(unsigned y, unsigned m, unsigned d)
 
 uint64_t clock_from_date(const struct clock_date *d)
 {
-	return days_from_date(d->year, d->month, d->day) * DAY + d->hour * 3600u +
-	       d->minute * 60u + d->second;
+	return days_from_date(d->year, d->month, d->day) * DAY + d->hour * 3600u + d->minute * 60u +
+	       d->second;
 }
 
 void clock_to_date(uint64_t secs, struct clock_date *d)

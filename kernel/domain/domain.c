@@ -711,6 +711,98 @@ static int resume_all(os_store *os, const uint8_t *table, uint64_t len)
 	return started;
 }
 
+/* --- compacting the domain table ------------------------------------------- */
+
+/* Deletes what an ended domain leaves in the store: its memory, state,
+ * capability-set and swap objects and its record (one already gone is no
+ * error). */
+static int delete_domain(os_store *os, const toy_id *id, const struct domain_record *rec)
+{
+	const toy_id *ids[] = {&rec->memory, &rec->state, &rec->caps, &rec->swap, id};
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		int err = os_delete(os, ids[i]);
+		if (err && err != TOY_ERR_NOTFOUND)
+			return err;
+	}
+	return 0;
+}
+
+/* Takes the IDs of deleted domains out of the capability sets of the
+ * domains about to run (a parent holds each child's ID), and saves the sets
+ * that changed. A cap that named a deleted object gave TOY_ERR_NOTFOUND
+ * already; what pruning saves is the room: every-boot apps would fill
+ * their parent's set in CAP_MAX boots. */
+static int prune_caps(os_store *os, const toy_id *gone, unsigned ngone)
+{
+	for (struct domain *d = domains; d; d = d->next) {
+		bool changed = false;
+		for (unsigned i = 0; i < ngone; i++)
+			changed |= cap_drop(&d->caps, &gone[i]) == 0;
+		int err = changed ? domain_save_caps(os, d) : 0;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Decides, for each table entry, whether it stays: a domain that has ended
+ * (exited, failed, abandoned) goes, with its objects. Store lock held,
+ * transaction open. Fills keep (the new table) and gone. */
+static int drop_ended(os_store *os, const uint8_t *table, uint64_t len, uint8_t *keep,
+		      uint64_t *kept, toy_id *gone, unsigned *ngone)
+{
+	*kept = 0;
+	*ngone = 0;
+	for (uint64_t off = 0; off + sizeof(toy_id) <= len; off += sizeof(toy_id)) {
+		toy_id id;
+		struct domain_record rec;
+		memcpy(&id, table + off, sizeof(id));
+		bool ended = os_read(os, &id, 0, &rec, sizeof(rec)) == sizeof(rec) &&
+			     rec.magic == DOMAIN_MAGIC && rec.status != DOMAIN_RUNNING;
+		if (!ended) { /* running, or unreadable: not ours to delete */
+			memcpy(keep + *kept, &id, sizeof(id));
+			*kept += sizeof(id);
+			continue;
+		}
+		int err = delete_domain(os, &id, &rec);
+		if (err)
+			return err;
+		gone[(*ngone)++] = id;
+	}
+	return 0;
+}
+
+/* Rewrites the domain table without the domains that have ended and
+ * deletes their objects, in one transaction, so that the table and the
+ * store hold only what runs however many boots and spawns went before.
+ * Called at boot, store lock held, before any domain's thread starts. */
+static void compact_table(os_store *os, const uint8_t *table, uint64_t len)
+{
+	toy_id table_id = toy_id_reserved(TOY_ID_DOMAINS);
+	uint8_t *keep = kmalloc(len ? len : 1);
+	toy_id *gone = kmalloc(len ? len : 1);
+	uint64_t kept = 0;
+	unsigned ngone = 0;
+	int err = keep && gone ? os_begin(os) : TOY_ERR_NOMEM;
+	bool open = !err;
+	if (!err)
+		err = drop_ended(os, table, len, keep, &kept, gone, &ngone);
+	if (!err && ngone && !(err = os_set_size(os, &table_id, 0)))
+		err = os_write(os, &table_id, 0, keep, kept);
+	if (!err && ngone)
+		err = prune_caps(os, gone, ngone);
+	if (!err && ngone)
+		err = os_commit(os, NULL);
+	else if (open)
+		os_abort(os);
+	if (err)
+		klog(LOG_ERROR, "domain: compacting the domain table: %s", toy_strerror(err));
+	else if (ngone)
+		klog(LOG_INFO, "domain: %u ended domains deleted from the table", ngone);
+	kfree(keep);
+	kfree(gone);
+}
+
 /* Reads the boot object into caps: READ on the boot object, then READ,
  * SPAWN and GRANT on every module it lists, init first. Returns the count. */
 static int boot_caps(os_store *os, struct toy_cap *caps)
@@ -765,6 +857,8 @@ int domains_boot(void)
 	os_store *os = kstore_lock();
 	int err = os ? read_object(os, &table_id, 64u << 20, &table, &len) : TOY_ERR_NOTSUP;
 	int n = err ? 0 : resume_all(os, table, len);
+	if (!err)
+		compact_table(os, table, len);
 	kstore_unlock();
 	mutex_unlock(&domains_lock);
 	kfree(table);

@@ -7,8 +7,8 @@
 static bool date_is(const struct clock_date *d, unsigned y, unsigned mo, unsigned day, unsigned h,
 		    unsigned mi, unsigned s)
 {
-	return d->year == y && d->month == mo && d->day == day && d->hour == h &&
-	       d->minute == mi && d->second == s;
+	return d->year == y && d->month == mo && d->day == day && d->hour == h && d->minute == mi &&
+	       d->second == s;
 }
 
 KTEST(clock_dates)
@@ -18,10 +18,10 @@ KTEST(clock_dates)
 		uint64_t secs;
 	} known[] = {
 	    {{1970, 1, 1, 0, 0, 0}, 0},
-	    {{1972, 12, 31, 23, 59, 59}, 94694399},    /* the end of a leap year */
-	    {{2000, 2, 29, 12, 34, 56}, 951827696},    /* a leap day in a 400th year */
+	    {{1972, 12, 31, 23, 59, 59}, 94694399}, /* the end of a leap year */
+	    {{2000, 2, 29, 12, 34, 56}, 951827696}, /* a leap day in a 400th year */
 	    {{2026, 12, 6, 20, 30, 0}, 1796589000},
-	    {{2100, 3, 1, 0, 0, 0}, 4107542400},       /* after a century's non-leap Feb */
+	    {{2100, 3, 1, 0, 0, 0}, 4107542400}, /* after a century's non-leap Feb */
 	};
 	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		struct clock_date d;
