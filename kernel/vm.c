@@ -15,7 +15,7 @@
 #include <kernel/mem.h>
 #include <toy/err.h>
 
-#define MAX_FREE_SLOTS 64
+#define MAX_FREE_SLOTS 512 /* beyond, a freed slot is lost until reboot */
 
 static uintptr_t next_va;
 static uintptr_t free_slots[MAX_FREE_SLOTS];

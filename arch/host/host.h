@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define HOST_RAM      (64ull << 20)
-#define HOST_MAP_SIZE (64ull << 30) /* the arch_mmu_map window */
+#define HOST_MAP_SIZE (256ull << 30) /* the arch_mmu_map window: 4 GiB a domain */
 
 /* Monotonic nanoseconds (CLOCK_MONOTONIC). */
 uint64_t host_now_ns(void);

@@ -34,7 +34,10 @@
  *                                    (needs SPAWN on it) holding the ncaps
  *                                    struct toy_cap at caps (each a subset of
  *                                    the caller's rights); the caller holds
- *                                    the new domain's ID with TOY_RIGHTS_ALL
+ *                                    the new domain's ID with TOY_RIGHTS_ALL;
+ *                                    TOY_ERR_LIMIT when the machine has no
+ *                                    room for another domain (memory or
+ *                                    address space kept for those running)
  *   self(id_out) -> i32              the caller's own domain ID
  *   sleep(ns:i64) -> i32, yield() -> i32
  *   exit(code) -> i32                ends the domain (never returns)

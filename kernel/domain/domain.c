@@ -11,6 +11,7 @@
  * state of the same instant. A restart resumes from exactly there. */
 #include <arch/cpu.h>
 #include <arch/irq.h>
+#include <arch/mmu.h>
 #include <kernel/domain.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
@@ -577,9 +578,44 @@ static void cut_after_spawn(void)
 	}
 }
 
+/* Whether the machine has room for one more domain. Memory: the frames
+ * free or held by the page cache (which can evict them) must stay above a
+ * quarter of memory, left to the domains that run, after what a domain
+ * takes before it touches its memory (its thread's and the vm's stacks,
+ * its window's bitmaps: a bit per page of 4 GiB, three of them), for it
+ * and for every domain spawned but not yet running. Address
+ * space: every domain's memory window is 4 GiB of the arch's map window,
+ * of which domains may have three quarters (the rest is for stacks and
+ * devices). Without this a domain that spawns without end would leave the
+ * others too few frames to page in, and the machine would thrash. Called
+ * with domains_lock held. */
+static bool room_for_domain(void)
+{
+	const uint64_t window = (uint64_t)VM_MAX_PAGES * VM_PAGE_SIZE;
+	const uint64_t cost =
+	    DOMAIN_STACK_SIZE + VM_STACK_SLOTS * 8ull + 3 * window / ARCH_PAGE_SIZE / 8;
+	unsigned live = 0, starting = 0; /* starting: not yet holding what it will */
+	for (struct domain *d = domains; d; d = d->next) {
+		live += d->live;
+		starting += d->live && !d->running;
+	}
+	if (live >= arch_mmu_map_size() / (window + ARCH_PAGE_SIZE) * 3 / 4)
+		return false;
+	struct pc_stats st;
+	pc_stats(&st);
+	uint64_t avail = pmm_free_count() + st.frames_used;
+	uint64_t need = pmm_total_count() / 4 + (starting + 1ull) * cost / ARCH_PAGE_SIZE;
+	return avail >= need;
+}
+
 int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_cap *caps,
 		 uint32_t ncaps, toy_id *out)
 {
+	mutex_lock(&domains_lock);
+	bool room = room_for_domain();
+	mutex_unlock(&domains_lock);
+	if (!room)
+		return TOY_ERR_LIMIT;
 	const struct vm_module *m;
 	int err = module_get(module, &m); /* rejects a bad module before anything changes */
 	struct domain *d = err ? NULL : new_domain(module);

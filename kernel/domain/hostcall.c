@@ -325,7 +325,7 @@ static int hc_list(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	mutex_lock(&domains_lock);
 	uint32_t n = d->caps.n, k = n < max ? n : max;
 	struct toy_cap *copy = kmalloc((k ? k : 1) * sizeof(*copy));
-	if (copy)
+	if (copy && k) /* an empty set has no array */
 		memcpy(copy, d->caps.caps, k * sizeof(*copy));
 	mutex_unlock(&domains_lock);
 	int err = copy ? put_bytes(d, buf, copy, k * sizeof(*copy)) : TOY_ERR_NOMEM;

@@ -7,10 +7,11 @@
  * spawns the TOY_BOOT_EVERY_BOOT entries again. Its own memory remembers
  * everything in between, so "first run" is simply the code before the loop.
  *
- * Two entries get capabilities by name: "counter" gets READ|WRITE on a blob
+ * Entries that get capabilities by name: "counter" gets READ|WRITE on a blob
  * init creates for it, and "intruder" gets READ on an info blob (demo.h)
  * listing the IDs of everything else, with no rights on any of them.
- * intruder is spawned last, once the info blob is complete. */
+ * intruder is spawned last, once the info blob is complete. "forker" (a
+ * test app) gets READ|SPAWN on its own module. */
 #include "demo.h"
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,11 @@ static uint32_t caps_for(const struct toy_boot_entry *e, struct toy_cap *caps)
 	}
 	if (is_named(e, "intruder") && have_info_obj) {
 		caps[0] = (struct toy_cap){.id = info_obj, .rights = TOY_RIGHT_READ};
+		return 1;
+	}
+	if (is_named(e, "forker")) {
+		caps[0] =
+		    (struct toy_cap){.id = e->module, .rights = TOY_RIGHT_READ | TOY_RIGHT_SPAWN};
 		return 1;
 	}
 	return 0;

@@ -78,7 +78,9 @@ int toy_list(struct toy_cap *caps, uint32_t max);
  * (each a subset of the caller's rights on that ID; reserved fields 0), and
  * stores its ID in *domain (the caller holds it with TOY_RIGHTS_ALL).
  * Returns 0. Needs SPAWN on module; TOY_ERR_MALFORMED or TOY_ERR_INVALID if
- * the module is not a valid wasm binary. */
+ * the module is not a valid wasm binary; TOY_ERR_LIMIT when the machine has
+ * no room for another domain (the kernel keeps memory and address space for
+ * the domains that run). */
 int toy_spawn(const toy_id *module, const struct toy_cap *caps, uint32_t ncaps, toy_id *domain);
 
 /* Stores the caller's own domain ID in *id. Returns 0. */
