@@ -5,8 +5,9 @@
  * refuses, prints "forker: spawned N, then refused: ERROR", waits a little
  * (the copies start meanwhile; the kernel counted what they would take, so
  * a few more may fit once it sees what they took) and does it again
- * ("forker: again: spawned M more, then refused: ERROR"), then parks. The kernel must refuse before its memory runs
- * so low that the other domains suffer, and keep running them. */
+ * ("forker: again: spawned M more, then refused: ERROR"), then parks. The
+ * kernel must refuse before its memory runs so low that the other domains
+ * suffer, and keep running them. */
 #include <stdio.h>
 #include <toy.h>
 
