@@ -529,6 +529,11 @@ int pc_window_failed(const struct pc_window *w)
 	return w->failed;
 }
 
+const volatile int *pc_window_failure(const struct pc_window *w)
+{
+	return &w->failed;
+}
+
 /* --- the fault path ---------------------------------------------------------- */
 
 /* What a fault step ends in; a negative TOY_ERR_* when the page is lost. */

@@ -209,7 +209,8 @@ static int memory_new(void *ctx, struct vm_memory *m, uint32_t min)
 				.pages = pages,
 				.grow = memory_grow,
 				.release = memory_release,
-				.ctx = d};
+				.ctx = d,
+				.failed = pc_window_failure(d->win)};
 	d->mem = m;
 	for (uint32_t i = 0; i < d->rec.nmaps && !err; i++) {
 		const struct domain_map *mp = &d->rec.maps[i];
@@ -363,13 +364,13 @@ static void finish(struct domain *d, enum domain_status status, int code)
 
 /* --- the domain's thread ----------------------------------------------------- */
 
-/* The vm's host-call guard: once the domain's memory lost a page (the
- * store could not give it back), no host call of its is made: whatever it
- * would do was computed from meaningless bytes. The trap ends the domain
- * (run), as does the end of the slice if it makes no call. */
-static int memory_lost(void *ctx)
+/* The error that lost a page of the domain's memory (the store could not
+ * give it back), or 0. The vm then makes no host call of the domain's
+ * (vm_memory.failed): whatever it would do was computed from meaningless
+ * bytes; the trap ends the domain (run), as does the end of its slice if
+ * it makes no call. */
+static int memory_lost(const struct domain *d)
 {
-	struct domain *d = ctx;
 	return d->win ? pc_window_failed(d->win) : 0;
 }
 
@@ -379,9 +380,7 @@ static int start_vm(struct domain *d)
 				.memory_new = memory_new,
 				.memory_ctx = d,
 				.stack_slots = VM_STACK_SLOTS,
-				.max_frames = VM_MAX_FRAMES,
-				.host_guard = memory_lost,
-				.guard_ctx = d};
+				.max_frames = VM_MAX_FRAMES};
 	int err = module_get(&d->rec.module, &d->module);
 	if (!err)
 		err = vm_store_new(&cfg, &d->vs);

@@ -468,10 +468,11 @@ static const uint8_t host_mod[] = {
 };
 
 struct host_env {
-	int mode;  /* what h returns: 0, VM_HOST_PAUSE or an error */
-	int guard; /* what the store's host_guard returns */
-	int calls, guards;
+	int mode; /* what h returns: 0, VM_HOST_PAUSE or an error */
+	int calls;
 	const char *sig;
+	const uint8_t *mod;
+	size_t len;
 	struct vm_store *s;
 };
 
@@ -481,13 +482,6 @@ static int h(struct vm_host_call *c, uint64_t *args, uint64_t *res)
 	e->calls++;
 	res[0] = (uint32_t)args[0] * 2;
 	return e->mode;
-}
-
-static int host_guard(void *ctx)
-{
-	struct host_env *e = ctx;
-	e->guards++;
-	return e->guard;
 }
 
 static int host_resolve(void *ctx, const char *module, const char *name, enum vm_kind kind,
@@ -506,12 +500,9 @@ static int host_setup(struct host_env *e, struct vm_module **m, struct vm_instan
 	struct vm_config cfg;
 	struct vm_extern x;
 	test_config(&cfg, 1 << 20);
-	cfg.host_guard = host_guard;
-	cfg.guard_ctx = e;
 	assert_int_equal(vm_store_new(&cfg, &e->s), 0);
 	if (!*m)
-		assert_int_equal(vm_module_load(&cfg.alloc, host_mod, sizeof(host_mod), m, NULL, 0),
-				 0);
+		assert_int_equal(vm_module_load(&cfg.alloc, e->mod, e->len, m, NULL, 0), 0);
 	int rc = vm_instantiate(e->s, *m, host_resolve, e, inst, NULL, 0);
 	if (rc)
 		return rc;
@@ -526,7 +517,7 @@ static void test_host_calls(void **st)
 	struct vm_module *m = NULL;
 	struct vm_instance *inst;
 	struct vm_thread *t;
-	struct host_env e = {.sig = "i:i"};
+	struct host_env e = {.sig = "i:i", .mod = host_mod, .len = sizeof(host_mod)};
 	uint64_t r = 0;
 	uint8_t snap[1024];
 	/* a plain call */
@@ -534,16 +525,6 @@ static void test_host_calls(void **st)
 	assert_int_equal(vm_run(t, UINT64_MAX), VM_DONE);
 	assert_int_equal(vm_thread_results(t, &r, 1), 1);
 	assert_int_equal(r, 11);
-	assert_int_equal(e.guards, 1);
-	vm_store_free(e.s);
-	/* a guard that refuses: a trap, and the host function is not called */
-	e.guard = TOY_ERR_CORRUPT;
-	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
-	assert_int_equal(vm_run(t, UINT64_MAX), TOY_ERR_TRAP);
-	assert_string_equal(vm_thread_trap(t), "host function failed");
-	assert_int_equal(e.calls, 1);
-	assert_int_equal(e.guards, 2);
-	e.guard = 0;
 	vm_store_free(e.s);
 	/* a host call that asks to stop: the thread pauses after it, can be
 	 * snapshotted there, and resumes (here: in a fresh store) */
@@ -579,16 +560,57 @@ static void test_host_calls(void **st)
 	vm_module_free(m);
 }
 
+/* host_mod with (memory (export "m") 1): a memory whose backing reports a
+ * failure makes the host calls of code using it trap, uncalled. */
+static const uint8_t host_mem_mod[] = {
+    0,   'a', 's', 'm',  1,   0,    0,   0,    1,   10,   2, 0x60, 1,
+    I32, 1,   I32, 0x60, 0,   1,    I32,                                 /* types */
+    2,   9,   1,   3,    'e', 'n',  'v', 1,    'h', 0,    0,             /* import */
+    3,   2,   1,   1,                                                    /* function */
+    5,   3,   1,   0,    1,                                              /* memory */
+    7,   9,   2,   1,    'f', 0,    1,   1,    'm', 2,    0,             /* export */
+    10,  11,  1,   9,    0,   0x41, 5,   0x10, 0,   0x41, 1, 0x6a, 0x0b, /* code */
+};
+
+static void test_host_calls_failed_memory(void **st)
+{
+	(void)st;
+	struct vm_module *m = NULL;
+	struct vm_instance *inst;
+	struct vm_thread *t;
+	struct vm_extern x;
+	struct host_env e = {.sig = "i:i", .mod = host_mem_mod, .len = sizeof(host_mem_mod)};
+	volatile int failed = 0;
+	uint64_t r = 0;
+	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
+	assert_int_equal(vm_instance_export(inst, "m", &x), 0);
+	x.u.memory->failed = &failed;
+	assert_int_equal(vm_run(t, UINT64_MAX), VM_DONE); /* 0: the call is made */
+	assert_int_equal(vm_thread_results(t, &r, 1), 1);
+	assert_int_equal(r, 11);
+	assert_int_equal(e.calls, 1);
+	vm_store_free(e.s);
+	assert_int_equal(host_setup(&e, &m, &inst, &t), 0);
+	assert_int_equal(vm_instance_export(inst, "m", &x), 0);
+	failed = TOY_ERR_CORRUPT;
+	x.u.memory->failed = &failed;
+	assert_int_equal(vm_run(t, UINT64_MAX), TOY_ERR_TRAP);
+	assert_string_equal(vm_thread_trap(t), "host function failed");
+	assert_int_equal(e.calls, 1); /* not called */
+	vm_store_free(e.s);
+	vm_module_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_decoder_header), cmocka_unit_test(test_decoder_sections),
-	    cmocka_unit_test(test_decoder_body),   cmocka_unit_test(test_validator),
-	    cmocka_unit_test(test_br_table),       cmocka_unit_test(test_multi_value),
-	    cmocka_unit_test(test_traps),          cmocka_unit_test(test_float_nan),
-	    cmocka_unit_test(test_conversions),    cmocka_unit_test(test_local_set_folding),
-	    cmocka_unit_test(test_host_calls),     cmocka_unit_test(test_address_folding),
-	    cmocka_unit_test(test_compare_branch),
+	    cmocka_unit_test(test_decoder_header),  cmocka_unit_test(test_decoder_sections),
+	    cmocka_unit_test(test_decoder_body),    cmocka_unit_test(test_validator),
+	    cmocka_unit_test(test_br_table),        cmocka_unit_test(test_multi_value),
+	    cmocka_unit_test(test_traps),           cmocka_unit_test(test_float_nan),
+	    cmocka_unit_test(test_conversions),     cmocka_unit_test(test_local_set_folding),
+	    cmocka_unit_test(test_host_calls),      cmocka_unit_test(test_host_calls_failed_memory),
+	    cmocka_unit_test(test_address_folding), cmocka_unit_test(test_compare_branch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -514,10 +514,7 @@ static int run_host_entry(struct vm_thread *t)
 {
 	const struct vm_func *f = t->f;
 	struct vm_host_call hc = {t, NULL, f->ctx};
-	const struct vm_config *cfg = &t->s->cfg;
-	int rc = cfg->host_guard ? cfg->host_guard(cfg->guard_ctx) : 0;
-	if (rc >= 0)
-		rc = f->host(&hc, t->stack, t->stack);
+	int rc = f->host(&hc, t->stack, t->stack);
 	if (rc < 0) {
 		t->state = T_TRAPPED;
 		t->trap = "host function failed";

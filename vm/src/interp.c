@@ -670,7 +670,7 @@ call:
 		uint64_t *args = fp + base;
 		struct vm_host_call hc = {t, inst, callee->ctx};
 		SAVE();
-		rc = s->cfg.host_guard ? s->cfg.host_guard(s->cfg.guard_ctx) : 0;
+		rc = memory && memory->failed ? *memory->failed : 0;
 		if (rc >= 0)
 			rc = callee->host(&hc, args, args);
 		RELOAD_MEM();

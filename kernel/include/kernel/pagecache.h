@@ -64,6 +64,10 @@ uint8_t *pc_window_base(const struct pc_window *w);
  * trust what it computed from it; pc_window_sync then refuses. */
 int pc_window_failed(const struct pc_window *w);
 
+/* Where w keeps that error, for a reader that cannot call (the vm checks
+ * it on every host call); valid until pc_window_destroy. */
+const volatile int *pc_window_failure(const struct pc_window *w);
+
 /* Backs window bytes [off, off+len) (page aligned) with object obj from
  * obj_off (page aligned). Pages already faulted in there are first written
  * back (if dirty: memory-object pages to swap, so the next sync still puts

@@ -56,6 +56,11 @@ struct vm_memory {
 	int (*grow)(struct vm_memory *m, uint32_t new_pages);
 	void (*release)(struct vm_memory *m);
 	void *ctx;
+	/* If set, where the memory's backing reports that it failed (a
+	 * negative error; 0 while it has not): a host call made by code using
+	 * this memory then traps instead of running (the kernel so stops a
+	 * domain whose memory could not be read back from the store). */
+	const volatile int *failed;
 };
 
 struct vm_config {
@@ -66,11 +71,6 @@ struct vm_config {
 	void *memory_ctx;
 	uint32_t stack_slots; /* value stack size in 8-byte slots (0: 1 Mi) */
 	uint32_t max_frames;  /* call depth limit (0: 100000) */
-	/* If set, called with guard_ctx before every host function: a negative
-	 * error traps the caller instead of making the call (the kernel so
-	 * stops a domain whose memory could not be read back). */
-	int (*host_guard)(void *ctx);
-	void *guard_ctx;
 };
 
 struct vm_store;
