@@ -41,7 +41,10 @@
  * faulted completes with meaningless bytes instead of taking the kernel
  * down, and the window is marked failed with the error. From then on
  * pc_window_sync refuses, so nothing computed from those bytes becomes
- * durable, and pc_window_failed tells the window's owner to stop.
+ * durable, and pc_window_failed tells the window's owner to stop. A write
+ * to a page of a read-only range (pc_window_map without writable) ends the
+ * same way, with TOY_ERR_PERM: the page is taken back and the poison frame
+ * takes the write.
  *
  * Locking: `lock` guards everything here and is never held while taking
  * the store lock (kstore_lock); pc_window_sync is called with the store
@@ -72,6 +75,7 @@ enum {
 	PG_SWAPCOPY = 1u << 2, /* swap holds exactly this frame */
 	PG_SYNCED = 1u << 3,   /* written by the running sync */
 	PG_READING = 1u << 4,
+	PG_RDONLY = 1u << 6, /* mapped read-only: it lies in a read-only range */
 	PG_EVICTING = 1u << 5,
 	PG_BUSY = PG_READING | PG_EVICTING,
 };
@@ -91,6 +95,7 @@ struct pc_range {
 	uint64_t first, count; /* window pages */
 	toy_id obj;
 	uint64_t obj_pno;
+	bool writable;
 };
 
 struct pc_window {
@@ -114,7 +119,8 @@ struct pc_src {
 	toy_id id;
 	uint64_t pno;
 	bool mem, from_swap;
-	bool zero; /* past the memory object's end: no need to read */
+	bool zero;     /* past the memory object's end: no need to read */
+	bool writable; /* else a read-only range's: writes stop the window */
 };
 
 static struct mutex lock;
@@ -162,10 +168,15 @@ static void *frame(const struct pc_page *p)
 	return arch_phys_to_virt(p->pa);
 }
 
+static unsigned map_flags(bool writable)
+{
+	return writable ? MAP_FLAGS : ARCH_MMU_READ;
+}
+
 /* Maps p's frame at its window page, clean (the MMU then tracks writes). */
 static int map_page(const struct pc_page *p)
 {
-	return arch_mmu_map_clean(page_va(p), p->pa, 1, MAP_FLAGS);
+	return arch_mmu_map_clean(page_va(p), p->pa, 1, map_flags(!(p->flags & PG_RDONLY)));
 }
 
 /* Releases the cache lock until some busy page settles. */
@@ -470,13 +481,14 @@ static void source(const struct pc_window *w, uint64_t idx, struct pc_src *s)
 	for (unsigned i = w->nranges; i-- > 0;) {
 		const struct pc_range *r = &w->ranges[i];
 		if (idx >= r->first && idx - r->first < r->count) {
-			*s = (struct pc_src){r->obj, r->obj_pno + (idx - r->first), false, false,
-					     false};
+			*s = (struct pc_src){r->obj, r->obj_pno + (idx - r->first),
+					     false,  false,
+					     false,  r->writable};
 			return;
 		}
 	}
 	bool swapped = bit(w->swapped, idx);
-	*s = (struct pc_src){w->mem, idx, true, swapped, !swapped && idx >= w->mem_pages};
+	*s = (struct pc_src){w->mem, idx, true, swapped, !swapped && idx >= w->mem_pages, true};
 }
 
 int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struct pc_window **out)
@@ -552,7 +564,8 @@ static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct 
 			      .pa = pa,
 			      .w = w,
 			      .idx = idx,
-			      .flags = PG_READING | (s->mem ? PG_MEM : 0u)};
+			      .flags = PG_READING | (s->mem ? PG_MEM : 0u) |
+				       (s->writable ? 0u : PG_RDONLY)};
 	struct pc_page **b = bucket(&p->id, p->pno);
 	p->hnext = *b;
 	*b = p;
@@ -584,7 +597,7 @@ static unsigned run_length(struct pc_window *w, uint64_t idx, const struct pc_sr
 		struct pc_src t;
 		source(w, j, &t);
 		if (t.zero || t.from_swap != s->from_swap || t.pno != s->pno + n ||
-		    !toy_id_eq(&t.id, &s->id) || lookup(&t.id, t.pno))
+		    t.writable != s->writable || !toy_id_eq(&t.id, &s->id) || lookup(&t.id, t.pno))
 			break;
 	}
 	return n;
@@ -656,7 +669,8 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 		stats.reads += keep;
 	}
 	int err =
-	    got < 0 ? (int)got : arch_mmu_map_clean(page_va(run[0]), run[0]->pa, keep, MAP_FLAGS);
+	    got < 0 ? (int)got
+		    : arch_mmu_map_clean(page_va(run[0]), run[0]->pa, keep, map_flags(s->writable));
 	if (err)
 		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(run[0]),
 		     toy_strerror(err));
@@ -675,12 +689,14 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 	return err ? err : FAULT_DONE;
 }
 
-/* Maps page p, resident elsewhere, at window page idx of w instead. */
-static int move_page(struct pc_page *p, struct pc_window *w, uint64_t idx)
+/* Maps page p, resident elsewhere, at window page idx of w (source s)
+ * instead. */
+static int move_page(struct pc_page *p, struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	unmap_page(p);
 	p->w = w;
 	p->idx = idx;
+	p->flags = (p->flags & ~PG_RDONLY) | (s->writable ? 0u : PG_RDONLY);
 	int err = map_page(p);
 	if (!err)
 		return FAULT_DONE;
@@ -689,7 +705,7 @@ static int move_page(struct pc_page *p, struct pc_window *w, uint64_t idx)
 	return err;
 }
 
-static int fault_step(uintptr_t va)
+static int fault_step(uintptr_t va, bool write)
 {
 	struct pc_window *w = window_at(va);
 	if (!w)
@@ -702,8 +718,10 @@ static int fault_step(uintptr_t va)
 		wait_busy();
 		return FAULT_AGAIN;
 	}
+	if (p && p->w == w && p->idx == idx)
+		return write && (p->flags & PG_RDONLY) ? TOY_ERR_PERM : FAULT_DONE;
 	if (p)
-		return p->w == w && p->idx == idx ? FAULT_DONE : move_page(p, w, idx);
+		return move_page(p, w, idx, &s);
 	if (low_on_frames() && stats.frames_used) {
 		int r = evict_some();
 		if (r != EVICT_NONE) /* else allocate all the same, if a frame is free */
@@ -712,11 +730,24 @@ static int fault_step(uintptr_t va)
 	return page_in(w, idx, &s);
 }
 
-/* Maps window page idx, which cannot be brought in for err, to the poison
- * frame and fails the window (see the top of the file). Returns FAULT_DONE,
- * or FAULT_NOT_OURS if even that is impossible (no memory at all). */
+/* Takes back the page mapped at window page idx of w, if one is (a write
+ * to a read-only range found it there). */
+static void take_back(struct pc_window *w, uint64_t idx)
+{
+	struct pc_src s;
+	source(w, idx, &s);
+	struct pc_page *p = lookup(&s.id, s.pno);
+	if (p && p->w == w && p->idx == idx && !(p->flags & PG_BUSY) && retire(p))
+		write_batch(&p, 1); /* dirty from a writable mapping before */
+}
+
+/* Maps window page idx, which cannot be brought in (or written) for err,
+ * to the poison frame and fails the window (see the top of the file).
+ * Returns FAULT_DONE, or FAULT_NOT_OURS if even that is impossible (no
+ * memory at all). */
 static int lose_page(struct pc_window *w, uint64_t idx, int err)
 {
+	take_back(w, idx);
 	if (!poison_pa)
 		poison_pa = pmm_alloc(1);
 	if (!w->lost)
@@ -728,19 +759,22 @@ static int lose_page(struct pc_window *w, uint64_t idx, int err)
 	stats.lost++;
 	if (!w->failed) {
 		w->failed = err;
-		klog(LOG_ERROR, "pagecache: window page %llu lost: %s", (unsigned long long)idx,
-		     toy_strerror(err));
+		if (err == TOY_ERR_PERM) /* the domain's fault, which its owner reports */
+			klog(LOG_INFO, "pagecache: a write to read-only window page %llu",
+			     (unsigned long long)idx);
+		else
+			klog(LOG_ERROR, "pagecache: window page %llu lost: %s",
+			     (unsigned long long)idx, toy_strerror(err));
 	}
 	return FAULT_DONE;
 }
 
 bool kernel_page_fault(uintptr_t va, bool write)
 {
-	(void)write; /* pages are mapped writable; the MMU tracks dirtiness */
 	mutex_lock(&lock);
 	stats.faults++;
 	int r;
-	while ((r = fault_step(va)) == FAULT_AGAIN)
+	while ((r = fault_step(va, write)) == FAULT_AGAIN)
 		;
 	if (r < 0)
 		r = lose_page(window_at(va), (va - window_at(va)->base) / PAGE, r);
@@ -771,7 +805,7 @@ static int collect_stale(struct pc_page *p, void *arg)
 	}
 	struct pc_src s;
 	source(p->w, p->idx, &s);
-	if (s.pno == p->pno && toy_id_eq(&s.id, &p->id))
+	if (s.pno == p->pno && toy_id_eq(&s.id, &p->id) && s.writable == !(p->flags & PG_RDONLY))
 		return 0;
 	if (retire(p))
 		c->batch[c->n++] = p;
@@ -779,7 +813,7 @@ static int collect_stale(struct pc_page *p, void *arg)
 }
 
 int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
-		  uint64_t obj_off)
+		  uint64_t obj_off, bool writable)
 {
 	if (off % PAGE || len % PAGE || obj_off % PAGE || !len || off > w->size ||
 	    len > w->size - off)
@@ -804,7 +838,8 @@ int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id 
 		w->ranges = r;
 		w->cap = cap;
 	}
-	w->ranges[w->nranges++] = (struct pc_range){off / PAGE, len / PAGE, *obj, obj_off / PAGE};
+	w->ranges[w->nranges++] =
+	    (struct pc_range){off / PAGE, len / PAGE, *obj, obj_off / PAGE, writable};
 	struct collect c = {off / PAGE, len / PAGE, {0}, 0, false};
 	do {
 		c.n = 0;

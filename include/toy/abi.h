@@ -19,8 +19,10 @@
  *                                    backs the page-aligned range
  *                                    [addr, addr+len) of the caller's memory
  *                                    with the object's bytes from off (page
- *                                    aligned); needs READ, WRITE and MAP; the
- *                                    object's pages are written back on sync
+ *                                    aligned); needs READ and MAP; with WRITE
+ *                                    the object's pages are written back on
+ *                                    sync, without it the range is read-only
+ *                                    and a write there stops the domain
  *   grant(id, domain, rights) -> i32 gives the domain `rights` on id; they
  *                                    must be a subset of the caller's and the
  *                                    caller needs GRANT on id and on domain

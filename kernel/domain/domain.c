@@ -214,7 +214,8 @@ static int memory_new(void *ctx, struct vm_memory *m, uint32_t min)
 	d->mem = m;
 	for (uint32_t i = 0; i < d->rec.nmaps && !err; i++) {
 		const struct domain_map *mp = &d->rec.maps[i];
-		err = pc_window_map(d->win, mp->addr, mp->len, &mp->object, mp->off);
+		err = pc_window_map(d->win, mp->addr, mp->len, &mp->object, mp->off,
+				    domain_map_writable(d, &mp->object));
 	}
 	return err;
 }
@@ -247,13 +248,22 @@ static int commit_record(struct domain *d)
 
 /* The range goes into the record first, so a restart maps it again; if the
  * window then refuses it, the record is put back as it was. */
+bool domain_map_writable(struct domain *d, const toy_id *obj)
+{
+	mutex_lock(&domains_lock);
+	bool writable = cap_rights(&d->caps, obj) & TOY_RIGHT_WRITE;
+	mutex_unlock(&domains_lock);
+	return writable;
+}
+
 int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
 {
 	if (d->rec.nmaps >= DOMAIN_MAX_MAPS)
 		return TOY_ERR_LIMIT;
 	d->rec.maps[d->rec.nmaps++] = (struct domain_map){*obj, addr, len, off};
 	int err = commit_record(d);
-	if (!err && (err = pc_window_map(d->win, addr, len, obj, off)) != 0) {
+	if (!err &&
+	    (err = pc_window_map(d->win, addr, len, obj, off, domain_map_writable(d, obj))) != 0) {
 		d->rec.nmaps--;
 		if (commit_record(d))
 			klog(LOG_ERROR, "domain %s: a refused map stays in its record", d->name);
@@ -424,7 +434,12 @@ static void run(struct domain *d)
 		int r = vm_run(d->vt, FUEL_SLICE);
 		int lost = memory_lost(d);
 		if (lost && !(r == VM_PAUSED && d->req != REQ_NONE)) { /* a sync refuses it */
-			kprintf("domain %s: memory lost: %s\n", d->name, toy_strerror(lost));
+			if (lost == TOY_ERR_PERM)
+				kprintf("domain %s: stopped: it wrote to memory mapped read-only\n",
+					d->name);
+			else
+				kprintf("domain %s: memory lost: %s\n", d->name,
+					toy_strerror(lost));
 			finish(d, DOMAIN_FAILED, lost);
 			return;
 		}

@@ -94,6 +94,10 @@ int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_c
  * open transaction (store lock held). */
 int domain_save_caps(os_store *os, struct domain *d);
 
+/* Whether d's mappings of obj are writable: d holds WRITE on it (a
+ * mapping has the rights its domain holds, also when it is restored). */
+bool domain_map_writable(struct domain *d, const toy_id *obj);
+
 /* Adds a pc_window_map range to d's record and applies it. */
 int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off);
 

@@ -242,7 +242,7 @@ static int hc_map(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		     !domain_span(d, addr, len)))
 		err = TOY_ERR_RANGE;
 	if (!err)
-		err = check_object(d, &id, TOY_RIGHT_READ | TOY_RIGHT_WRITE | TOY_RIGHT_MAP, false);
+		err = check_object(d, &id, TOY_RIGHT_READ | TOY_RIGHT_MAP, false);
 	if (!err)
 		err = domain_map(d, &id, addr, len, off);
 	r[0] = ret32(err);

@@ -239,9 +239,9 @@ KTEST(pc_window_map_object)
 	KCHECK(create(&f, 16ull << 20) == 0);
 	KCHECK(stamped(f.base + 10 * PAGE, 10, old_byte(10)));
 	f.base[11 * PAGE + 20] = 0x77; /* dirty, then replaced by the mapping */
-	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, PAGE) == 0);
-	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, 100) == TOY_ERR_RANGE);
-	KCHECK(pc_window_map(f.w, 16ull << 20, PAGE, &f.obj, 0) == TOY_ERR_RANGE);
+	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, PAGE, true) == 0);
+	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, 100, true) == TOY_ERR_RANGE);
+	KCHECK(pc_window_map(f.w, 16ull << 20, PAGE, &f.obj, 0, true) == TOY_ERR_RANGE);
 	for (uint64_t i = 0; i < 4; i++)
 		KCHECK(stamped(f.base + (10 + i) * PAGE, 1 + i, obj_byte(1 + i)));
 	KCHECK(stamped(f.base + 9 * PAGE, 9, old_byte(9)));
@@ -266,6 +266,34 @@ KTEST(pc_window_map_object)
 	os = kstore_lock();
 	KCHECK(os_read(os, &f.mem, 11 * PAGE, b, sizeof(b)) == sizeof(b) && b[20] == 0x77);
 	kstore_unlock();
+	teardown(&f);
+	return 0;
+}
+
+/* A read-only range shows obj; a write there fails the window with
+ * TOY_ERR_PERM (the write lands in the poison frame, not in obj), and from
+ * then on the window refuses to sync. */
+KTEST(pc_window_map_readonly)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 16, 5) == 0);
+	KCHECK(create(&f, 16ull << 20) == 0);
+	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, PAGE, false) == 0);
+	for (uint64_t i = 0; i < 4; i++)
+		KCHECK(stamped(f.base + (10 + i) * PAGE, 1 + i, obj_byte(1 + i)));
+	KCHECK(pc_window_failed(f.w) == 0);
+	f.base[5 * PAGE] = 1; /* a writable page: fine */
+	KCHECK(pc_window_failed(f.w) == 0);
+	f.base[12 * PAGE + 7] = 0x5a;
+	KCHECK(pc_window_failed(f.w) == TOY_ERR_PERM);
+	KCHECK(*pc_window_failure(f.w) == TOY_ERR_PERM);
+	struct pc_stats st;
+	pc_stats(&st);
+	KCHECK(st.lost >= 1);
+	KCHECK(sync_window(f.w, 16 * PAGE) == TOY_ERR_PERM);
+	pc_window_destroy(f.w); /* unmaps the poison too */
+	f.w = NULL;
+	KCHECK(object_page_is(&f.obj, 3, obj_byte(3))); /* obj untouched */
 	teardown(&f);
 	return 0;
 }
@@ -319,8 +347,8 @@ KTEST(pc_two_windows_share_object)
 	KCHECK(pc_window_create(4ull << 30, &mem2, &swap2, &w2) == 0);
 	uint8_t *a = f.base, *b = pc_window_base(w2);
 	KCHECK(a + (4ull << 30) <= b || b + (4ull << 30) <= a);
-	KCHECK(pc_window_map(f.w, 0, 4 * PAGE, &f.obj, 0) == 0);
-	KCHECK(pc_window_map(w2, 8 * PAGE, 4 * PAGE, &f.obj, 0) == 0);
+	KCHECK(pc_window_map(f.w, 0, 4 * PAGE, &f.obj, 0, true) == 0);
+	KCHECK(pc_window_map(w2, 8 * PAGE, 4 * PAGE, &f.obj, 0, true) == 0);
 	for (uint64_t i = 0; i < 4; i++)
 		KCHECK(stamped(a + i * PAGE, i, obj_byte(i)) &&
 		       stamped(b + (8 + i) * PAGE, i, obj_byte(i)));

@@ -10,8 +10,9 @@
  * Entries that get capabilities by name: "counter" gets READ|WRITE on a blob
  * init creates for it, and "intruder" gets READ on an info blob (demo.h)
  * listing the IDs of everything else, with no rights on any of them.
- * intruder is spawned last, once the info blob is complete. "forker" (a
- * test app) gets READ|SPAWN on its own module. */
+ * intruder is spawned last, once the info blob is complete. Two test
+ * apps: "forker" gets READ|SPAWN on its own module, "peeker" READ|MAP (no
+ * WRITE) on a page init writes for it. */
 #include "demo.h"
 #include <stdio.h>
 #include <string.h>
@@ -20,8 +21,8 @@
 static struct toy_boot_header header;
 static struct toy_boot_entry entries[TOY_BOOT_MAX];
 static struct demo_info info;
-static toy_id counter_obj, info_obj;
-static int have_counter_obj, have_info_obj;
+static toy_id counter_obj, info_obj, peek_obj;
+static int have_counter_obj, have_info_obj, have_peek_obj;
 
 static int is_named(const struct toy_boot_entry *e, const char *name)
 {
@@ -60,6 +61,11 @@ static uint32_t caps_for(const struct toy_boot_entry *e, struct toy_cap *caps)
 	}
 	if (is_named(e, "intruder") && have_info_obj) {
 		caps[0] = (struct toy_cap){.id = info_obj, .rights = TOY_RIGHT_READ};
+		return 1;
+	}
+	if (is_named(e, "peeker") && have_peek_obj) {
+		caps[0] =
+		    (struct toy_cap){.id = peek_obj, .rights = TOY_RIGHT_READ | TOY_RIGHT_MAP};
 		return 1;
 	}
 	if (is_named(e, "forker")) {
@@ -101,6 +107,20 @@ static void make_counter_obj(void)
 	info_add(&counter_obj, DEMO_INFO_OBJECT, "counter-object");
 }
 
+/* peeker's page: text it may map and read, never write. */
+static void make_peek_obj(void)
+{
+	static char page[4096] = "a page mapped read-only";
+	int rc = toy_create(&peek_obj);
+	if (rc >= 0)
+		rc = toy_write(&peek_obj, 0, page, sizeof(page));
+	if (rc < 0) {
+		printf("init: cannot write peeker's page: %s\n", toy_strerror(rc));
+		return;
+	}
+	have_peek_obj = 1;
+}
+
 static void write_info(void)
 {
 	int rc = toy_create(&info_obj);
@@ -123,6 +143,7 @@ static int first_run(void)
 	for (uint32_t i = 0; i < header.count; i++)
 		info_add(&entries[i].module, DEMO_INFO_MODULE, entries[i].name);
 	make_counter_obj();
+	make_peek_obj();
 
 	int started = 0, intruder = -1;
 	for (uint32_t i = 1; i < header.count; i++) {

@@ -53,9 +53,11 @@ int64_t toy_size(const toy_id *id);
 int toy_resize(const toy_id *id, uint64_t size);
 
 /* Backs the page-aligned range [addr, addr+len) of linear memory with the
- * object's bytes from off (page aligned); the pages are written back to the
- * object on each sync. Returns 0. Needs READ, WRITE and MAP. TOY_ERR_RANGE
- * for an unaligned addr, len or off, or len 0. */
+ * object's bytes from off (page aligned). Returns 0. Needs READ and MAP.
+ * With WRITE the pages are written back to the object on each sync; without
+ * it the range is read-only, and a write there stops the domain (the kernel
+ * says "stopped: it wrote to memory mapped read-only"). TOY_ERR_RANGE for an
+ * unaligned addr, len or off, or len 0. */
 int toy_map(const toy_id *id, void *addr, size_t len, uint64_t off);
 
 /* Gives the domain `domain` the rights `rights` on id. Returns 0. The caller
