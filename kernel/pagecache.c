@@ -646,8 +646,8 @@ static int64_t read_run(struct pc_window *w, const struct pc_src *s, struct pc_p
 
 /* Brings window page idx in from s, with the pages after it that come
  * from the same place (read-ahead), and maps them; if the run cannot be
- * read, the page alone. Called with the lock
- * held; releases it during the read (a page known to be zeros needs none). */
+ * read, the page alone. Called with the lock held; releases it during the
+ * read (a page known to be zeros needs none). */
 static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	struct pc_page *run[READAHEAD];

@@ -246,8 +246,6 @@ static int commit_record(struct domain *d)
 	return err;
 }
 
-/* The range goes into the record first, so a restart maps it again; if the
- * window then refuses it, the record is put back as it was. */
 bool domain_map_writable(struct domain *d, const toy_id *obj)
 {
 	mutex_lock(&domains_lock);
@@ -256,6 +254,8 @@ bool domain_map_writable(struct domain *d, const toy_id *obj)
 	return writable;
 }
 
+/* The range goes into the record first, so a restart maps it again; if the
+ * window then refuses it, the record is put back as it was. */
 int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
 {
 	if (d->rec.nmaps >= DOMAIN_MAX_MAPS)
@@ -347,8 +347,8 @@ static void finish(struct domain *d, enum domain_status status, int code)
 		err = os_commit(os, NULL);
 	else if (!err)
 		os_abort(os);
-	kstore_unlock();
-	os = kstore_lock();
+	if (err == TOY_ERR_NOTFOUND)
+		err = 0;
 	d->rec.status = status;
 	d->rec.exit_code = code;
 	if (!err)
@@ -592,17 +592,21 @@ static void cut_after_spawn(void)
 	}
 }
 
-/* Whether the machine has room for one more domain. Memory: the frames
- * free or held by the page cache (which can evict them) must stay above a
- * quarter of memory, left to the domains that run, after what a domain
- * takes before it touches its memory (its thread's and the vm's stacks,
- * its window's bitmaps: a bit per page of 4 GiB, three of them), for it
- * and for every domain spawned but not yet running. Address
- * space: every domain's memory window is 4 GiB of the arch's map window,
- * of which domains may have three quarters (the rest is for stacks and
- * devices). Without this a domain that spawns without end would leave the
- * others too few frames to page in, and the machine would thrash. Called
- * with domains_lock held. */
+/* Whether the machine has room for one more domain.
+ *
+ * Memory: the frames free or held by the page cache (which can evict them)
+ * must stay above a quarter of memory, left to the domains that run, after
+ * what a domain takes before it touches its memory (its thread's and the
+ * vm's stacks, its window's bitmaps: a bit per page of 4 GiB, three of
+ * them), for it and for every domain spawned but not yet running.
+ *
+ * Address space: every domain's memory window is 4 GiB of the arch's map
+ * window, of which domains may have three quarters (the rest is for stacks
+ * and devices).
+ *
+ * Without this a domain that spawns without end would leave the others
+ * too few frames to page in, and the machine would thrash. Called with
+ * domains_lock held. */
 static bool room_for_domain(void)
 {
 	const uint64_t window = (uint64_t)VM_MAX_PAGES * VM_PAGE_SIZE;
