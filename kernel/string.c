@@ -1,12 +1,30 @@
 /* string.c — the mem and str functions the freestanding libraries expect
- * from their embedder (include/freestanding/string.h). Plain byte loops:
- * the compiler vectorizes what matters, and the kernel copies little. */
+ * from their embedder (include/freestanding/string.h).
+ *
+ * memcpy and memset move 64-bit words once the pointers are 8-byte
+ * aligned (for memcpy: when source and destination share their alignment
+ * mod 8, as pages, frames and most buffers do), bytes otherwise. Aligned
+ * word accesses are fast everywhere and legal where unaligned ones are
+ * not: the aarch64 kernel is built with -mstrict-align, under which the
+ * compiler turned a plain byte loop into byte loads assembled into words,
+ * about 280 MB/s under QEMU. The rest are plain byte loops. */
+#include <stdint.h>
 #include <string.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
+		for (; n && ((uintptr_t)d & 7); n--)
+			*d++ = *s++;
+		uint64_t *dw = (uint64_t *)d;
+		const uint64_t *sw = (const uint64_t *)s;
+		for (; n >= 8; n -= 8)
+			*dw++ = *sw++;
+		d = (unsigned char *)dw;
+		s = (const unsigned char *)sw;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -26,6 +44,13 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	for (; n && ((uintptr_t)d & 7); n--)
+		*d++ = (unsigned char)c;
+	uint64_t word = (unsigned char)c * 0x0101010101010101ull;
+	uint64_t *dw = (uint64_t *)d;
+	for (; n >= 8; n -= 8)
+		*dw++ = word;
+	d = (unsigned char *)dw;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;
