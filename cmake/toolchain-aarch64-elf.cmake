@@ -10,6 +10,6 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # Toy's include/freestanding: never the host's /usr/include.
 execute_process(COMMAND clang -print-resource-dir OUTPUT_VARIABLE TOY_CLANG_RESOURCE_DIR
                 OUTPUT_STRIP_TRAILING_WHITESPACE)
-set(CMAKE_C_FLAGS_INIT "-nostdinc -isystem ${TOY_CLANG_RESOURCE_DIR}/include -ffreestanding -nostdlib -fno-stack-protector -fno-pic -mstrict-align")
+set(CMAKE_C_FLAGS_INIT "-nostdinc -isystem ${TOY_CLANG_RESOURCE_DIR}/include -ffreestanding -nostdlib -fno-stack-protector -fno-pic")
 set(CMAKE_ASM_FLAGS_INIT "-fno-pic")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -nostdlib -static")
