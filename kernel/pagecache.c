@@ -109,7 +109,7 @@ struct pc_window {
 	bool syncing;
 	struct pc_range *ranges;
 	unsigned nranges, cap;
-	uint64_t *lost; /* pages mapped to the poison frame; NULL until one is */
+	uint64_t *lost; /* pages mapped to the poison frame */
 	int failed;     /* the error that lost the first one, else 0 */
 	struct pc_window *next;
 };
@@ -131,7 +131,7 @@ static struct pc_window *windows;
 static uint64_t max_frames, low_water;
 static struct pc_stats stats;
 static os_store *store;    /* as last returned by kstore_lock (sync needs it) */
-static uint64_t poison_pa; /* the frame lost pages show; taken at the first */
+static uint64_t poison_pa; /* the frame lost pages show (pc_init takes it) */
 
 /* --- small helpers ---------------------------------------------------------- */
 
@@ -501,7 +501,8 @@ int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struc
 	*w = (struct pc_window){.size = size, .npages = size / PAGE, .mem = *mem, .swap = *swap};
 	w->swapped = kzalloc(bitmap_bytes(w));
 	w->resw = kzalloc(bitmap_bytes(w));
-	int err = w->swapped && w->resw ? 0 : TOY_ERR_NOMEM;
+	w->lost = kzalloc(bitmap_bytes(w)); /* now: losing a page must not allocate */
+	int err = w->swapped && w->resw && w->lost ? 0 : TOY_ERR_NOMEM;
 	if (!err && !(w->base = vm_reserve(size)))
 		err = TOY_ERR_LIMIT;
 	if (!err) {
@@ -520,6 +521,7 @@ int pc_window_create(uint64_t size, const toy_id *mem, const toy_id *swap, struc
 			vm_release(w->base, size);
 		kfree(w->swapped);
 		kfree(w->resw);
+		kfree(w->lost);
 		kfree(w);
 		return err;
 	}
@@ -743,17 +745,13 @@ static void take_back(struct pc_window *w, uint64_t idx)
 
 /* Maps window page idx, which cannot be brought in (or written) for err,
  * to the poison frame and fails the window (see the top of the file).
- * Returns FAULT_DONE, or FAULT_NOT_OURS if even that is impossible (no
- * memory at all). */
+ * Allocates nothing (it runs when memory may be gone): the bitmap comes with
+ * the window, the frame from pc_init. Returns FAULT_DONE, or FAULT_NOT_OURS
+ * if even that is impossible (no memory for a page table). */
 static int lose_page(struct pc_window *w, uint64_t idx, int err)
 {
 	take_back(w, idx);
-	if (!poison_pa)
-		poison_pa = pmm_alloc(1);
-	if (!w->lost)
-		w->lost = kzalloc(bitmap_bytes(w));
-	if (!poison_pa || !w->lost ||
-	    arch_mmu_map_clean(w->base + idx * PAGE, poison_pa, 1, MAP_FLAGS) != 0)
+	if (!poison_pa || arch_mmu_map_clean(w->base + idx * PAGE, poison_pa, 1, MAP_FLAGS) != 0)
 		return FAULT_NOT_OURS;
 	set_bit(w->lost, idx);
 	stats.lost++;
@@ -776,8 +774,10 @@ bool kernel_page_fault(uintptr_t va, bool write)
 	int r;
 	while ((r = fault_step(va, write)) == FAULT_AGAIN)
 		;
-	if (r < 0)
-		r = lose_page(window_at(va), (va - window_at(va)->base) / PAGE, r);
+	if (r < 0) { /* fault_step found the window */
+		struct pc_window *w = window_at(va);
+		r = lose_page(w, (va - w->base) / PAGE, r);
+	}
 	mutex_unlock(&lock);
 	return r == FAULT_DONE;
 }
@@ -969,7 +969,7 @@ void pc_window_destroy(struct pc_window *w)
 	while (*pp != w)
 		pp = &(*pp)->next;
 	*pp = w->next;
-	for (uint64_t i = 0; w->lost && i < w->npages; i++)
+	for (uint64_t i = 0; w->failed && i < w->npages; i++)
 		if (bit(w->lost, i))
 			arch_mmu_unmap(w->base + i * PAGE);
 	mutex_unlock(&lock);
@@ -991,6 +991,8 @@ void pc_stats(struct pc_stats *st)
 void pc_init(uint64_t frames)
 {
 	mutex_lock(&lock);
+	if (!poison_pa)
+		poison_pa = pmm_alloc(1);
 	uint64_t total = pmm_total_count();
 	max_frames = frames ? frames : total * 5 / 8;
 	if (max_frames < 16)

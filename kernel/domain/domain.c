@@ -736,27 +736,33 @@ static int load_domain(os_store *os, const toy_id *id, struct domain **out)
 	return 0;
 }
 
-/* Resumes every running domain in the table. */
-static int resume_all(os_store *os, const uint8_t *table, uint64_t len)
+/* Resumes every running domain in the table. The ones that have ended
+ * (exited, failed, abandoned) go on *ended, and keep gets the table
+ * without them (entries that cannot be read stay: not ours to delete). */
+static int resume_all(os_store *os, const uint8_t *table, uint64_t len, uint8_t *keep,
+		      uint64_t *kept, struct domain **ended)
 {
 	int started = 0;
+	*kept = 0;
 	for (uint64_t off = 0; off + sizeof(toy_id) <= len; off += sizeof(toy_id)) {
 		toy_id id;
 		memcpy(&id, table + off, sizeof(id));
 		struct domain *d;
 		int err = load_domain(os, &id, &d);
-		if (err) {
+		if (err)
 			klog(LOG_ERROR, "domain: cannot load a domain record: %s",
 			     toy_strerror(err));
-			continue;
-		}
-		if (d->rec.status == DOMAIN_RUNNING && abandoned(os, &d->rec))
+		if (!err && d->rec.status == DOMAIN_RUNNING && abandoned(os, &d->rec))
 			abandon(os, d);
-		if (d->rec.status != DOMAIN_RUNNING) {
-			cap_free(&d->caps);
-			kfree(d);
+		if (!err && d->rec.status != DOMAIN_RUNNING) {
+			d->next = *ended;
+			*ended = d;
 			continue;
 		}
+		memcpy(keep + *kept, &id, sizeof(id));
+		*kept += sizeof(id);
+		if (err)
+			continue;
 		d->live = true;
 		d->next = domains;
 		domains = d;
@@ -781,17 +787,17 @@ static int delete_domain(os_store *os, const toy_id *id, const struct domain_rec
 	return 0;
 }
 
-/* Takes the IDs of deleted domains out of the capability sets of the
+/* Takes the IDs of the ended domains out of the capability sets of the
  * domains about to run (a parent holds each child's ID), and saves the sets
  * that changed. A cap that named a deleted object gave TOY_ERR_NOTFOUND
  * already; what pruning saves is the room: every-boot apps would fill
  * their parent's set in CAP_MAX boots. */
-static int prune_caps(os_store *os, const toy_id *gone, unsigned ngone)
+static int prune_caps(os_store *os, const struct domain *ended)
 {
 	for (struct domain *d = domains; d; d = d->next) {
 		bool changed = false;
-		for (unsigned i = 0; i < ngone; i++)
-			changed |= cap_drop(&d->caps, &gone[i]) == 0;
+		for (const struct domain *e = ended; e; e = e->next)
+			changed |= cap_drop(&d->caps, &e->id) == 0;
 		int err = changed ? domain_save_caps(os, d) : 0;
 		if (err)
 			return err;
@@ -799,62 +805,39 @@ static int prune_caps(os_store *os, const toy_id *gone, unsigned ngone)
 	return 0;
 }
 
-/* Decides, for each table entry, whether it stays: a domain that has ended
- * (exited, failed, abandoned) goes, with its objects. Store lock held,
- * transaction open. Fills keep (the new table) and gone. */
-static int drop_ended(os_store *os, const uint8_t *table, uint64_t len, uint8_t *keep,
-		      uint64_t *kept, toy_id *gone, unsigned *ngone)
+/* Deletes the ended domains (as resume_all found them) with their objects
+ * and writes the table resume_all kept, in one transaction, so the table
+ * and the store hold only what runs however many boots and spawns went
+ * before; frees the list. Called at boot, store lock held, before any
+ * domain's thread starts. */
+static void compact_table(os_store *os, const uint8_t *keep, uint64_t kept, struct domain *ended)
 {
-	*kept = 0;
-	*ngone = 0;
-	for (uint64_t off = 0; off + sizeof(toy_id) <= len; off += sizeof(toy_id)) {
-		toy_id id;
-		struct domain_record rec;
-		memcpy(&id, table + off, sizeof(id));
-		bool ended = os_read(os, &id, 0, &rec, sizeof(rec)) == sizeof(rec) &&
-			     rec.magic == DOMAIN_MAGIC && rec.status != DOMAIN_RUNNING;
-		if (!ended) { /* running, or unreadable: not ours to delete */
-			memcpy(keep + *kept, &id, sizeof(id));
-			*kept += sizeof(id);
-			continue;
-		}
-		int err = delete_domain(os, &id, &rec);
-		if (err)
-			return err;
-		gone[(*ngone)++] = id;
-	}
-	return 0;
-}
-
-/* Rewrites the domain table without the domains that have ended and
- * deletes their objects, in one transaction, so that the table and the
- * store hold only what runs however many boots and spawns went before.
- * Called at boot, store lock held, before any domain's thread starts. */
-static void compact_table(os_store *os, const uint8_t *table, uint64_t len)
-{
+	if (!ended)
+		return;
 	toy_id table_id = toy_id_reserved(TOY_ID_DOMAINS);
-	uint8_t *keep = kmalloc(len ? len : 1);
-	toy_id *gone = kmalloc(len ? len : 1);
-	uint64_t kept = 0;
-	unsigned ngone = 0;
-	int err = keep && gone ? os_begin(os) : TOY_ERR_NOMEM;
+	unsigned n = 0;
+	int err = os_begin(os);
 	bool open = !err;
-	if (!err)
-		err = drop_ended(os, table, len, keep, &kept, gone, &ngone);
-	if (!err && ngone && !(err = os_set_size(os, &table_id, 0)))
+	for (const struct domain *e = ended; e && !err; e = e->next, n++)
+		err = delete_domain(os, &e->id, &e->rec);
+	if (!err && !(err = os_set_size(os, &table_id, 0)))
 		err = os_write(os, &table_id, 0, keep, kept);
-	if (!err && ngone)
-		err = prune_caps(os, gone, ngone);
-	if (!err && ngone)
+	if (!err)
+		err = prune_caps(os, ended);
+	if (!err)
 		err = os_commit(os, NULL);
 	else if (open)
 		os_abort(os);
 	if (err)
 		klog(LOG_ERROR, "domain: compacting the domain table: %s", toy_strerror(err));
-	else if (ngone)
-		klog(LOG_INFO, "domain: %u ended domains deleted from the table", ngone);
-	kfree(keep);
-	kfree(gone);
+	else
+		klog(LOG_INFO, "domain: %u ended domains deleted from the table", n);
+	while (ended) {
+		struct domain *e = ended;
+		ended = e->next;
+		cap_free(&e->caps);
+		kfree(e);
+	}
 }
 
 /* Reads the boot object into caps: READ on the boot object, then READ,
@@ -910,12 +893,17 @@ int domains_boot(void)
 	mutex_lock(&domains_lock);
 	os_store *os = kstore_lock();
 	int err = os ? read_object(os, &table_id, 64u << 20, &table, &len) : TOY_ERR_NOTSUP;
-	int n = err ? 0 : resume_all(os, table, len);
-	if (!err)
-		compact_table(os, table, len);
+	uint8_t *keep = err ? NULL : kmalloc(len ? len : 1);
+	if (!err && !keep)
+		err = TOY_ERR_NOMEM;
+	uint64_t kept = 0;
+	struct domain *ended = NULL;
+	int n = err ? 0 : resume_all(os, table, len, keep, &kept, &ended);
+	compact_table(os, keep, kept, ended);
 	kstore_unlock();
 	mutex_unlock(&domains_lock);
 	kfree(table);
+	kfree(keep);
 	if (err == TOY_ERR_NOTFOUND)
 		return start_init();
 	if (err) {
