@@ -20,6 +20,7 @@
 #define OS_CHUNK_BLOCKS (1u + OSF_CHUNK_MAX_DATA)
 #define OS_WBUF_BLOCKS  256u /* sealed chunks gather here for one big write */
 #define OS_READ_RUN     64u  /* pages a read moves with one device read, at most */
+#define OS_READ_GAPS    3u   /* single unwanted blocks one such read may skip */
 #define OS_NO_BLOCK     0    /* block 0 is a superblock: never a page's home */
 
 /* --- index (index.c) ---------------------------------------------------- */

@@ -89,29 +89,77 @@ static int read_page(os_store *s, const struct os_obj *o, uint64_t page, void *o
 	return store_read_block(s, p->block, p->hash, out);
 }
 
-/* Pages [page, page+max) into out, as many as lie in consecutive blocks
- * on the device from the first one on (at most OS_READ_RUN), with one
- * device read, each page checked against its hash. Returns how many pages
- * were read (at least 1: a page that cannot start a run is read alone), or
- * an error. Blocks the log still holds in memory, and holes, end a run. */
+_Static_assert(2 * OS_READ_GAPS + 1 <= OS_READV_MAX_IOV &&
+		   OS_READ_RUN + OS_READ_GAPS <= OS_READV_MAX_BLOCKS,
+	       "a run must fit one vectored read");
+
+/* A run of pages being gathered into one device read: iov[0..n] covers
+ * the blocks from the first page's on, a gap (one block no page of the run
+ * lives in) as the scratch block. */
+struct run {
+	struct os_iov iov[2 * OS_READ_GAPS + 1];
+	unsigned n;      /* iov[n] is the open one: the pages' own blocks */
+	uint64_t next;   /* the block that would extend the open buffer */
+	uint64_t npages; /* pages so far */
+};
+
+/* Extends the run by the page in block b, if b comes next on the device
+ * or after a single block the run can skip. */
+static bool run_extend(os_store *s, struct run *r, uint64_t b)
+{
+	if (b == r->next) {
+		r->iov[r->n].blocks++;
+	} else if (b == r->next + 1 && r->n + 2 < 2 * OS_READ_GAPS + 1) {
+		uint8_t *at =
+		    (uint8_t *)r->iov[r->n].buf + (size_t)r->iov[r->n].blocks * OS_PAGE_SIZE;
+		r->iov[++r->n] = (struct os_iov){s->scratch, 1};
+		r->iov[++r->n] = (struct os_iov){at, 1};
+	} else {
+		return false;
+	}
+	r->next = b + 1;
+	r->npages++;
+	return true;
+}
+
+static int dev_readv(os_store *s, uint64_t block, const struct os_iov *iov, unsigned n)
+{
+	if (s->env.dev.readv)
+		return s->env.dev.readv(s->env.dev.ctx, block, iov, n);
+	for (unsigned i = 0; i < n; i++) {
+		int rc = s->env.dev.read(s->env.dev.ctx, block, iov[i].blocks, iov[i].buf);
+		if (rc != TOY_OK)
+			return rc;
+		block += iov[i].blocks;
+	}
+	return TOY_OK;
+}
+
+/* Pages [page, page+max) into out, as many as lie in blocks that follow
+ * each other on the device from the first one on, with at most
+ * OS_READ_GAPS single blocks between them (at most OS_READ_RUN pages), with
+ * one vectored device read, each page checked against its hash. Returns how
+ * many pages were read (at least 1: a page that cannot start a run is read
+ * alone), or an error. Blocks the log still holds in memory, and holes,
+ * end a run. */
 static int64_t read_run(os_store *s, const struct os_obj *o, uint64_t page, uint64_t max,
 			uint8_t *out)
 {
 	const struct os_page *first = pmap_find(&o->pages, page);
-	uint64_t n = 1;
+	struct run r = {.iov = {{out, 1}}, .next = first ? first->block + 1 : 0, .npages = 1};
 	if (first && !log_chunk_data(s, first->block)) {
-		while (n < max && n < OS_READ_RUN) {
-			const struct os_page *p = pmap_find(&o->pages, page + n);
-			if (!p || p->block != first->block + n || log_chunk_data(s, p->block))
+		while (r.npages < max && r.npages < OS_READ_RUN) {
+			const struct os_page *p = pmap_find(&o->pages, page + r.npages);
+			if (!p || log_chunk_data(s, p->block) || !run_extend(s, &r, p->block))
 				break;
-			n++;
 		}
 	}
+	uint64_t n = r.npages;
 	if (n == 1) {
 		int rc = read_page(s, o, page, out);
 		return rc == TOY_OK ? 1 : rc;
 	}
-	int rc = s->env.dev.read(s->env.dev.ctx, first->block, (uint32_t)n, out);
+	int rc = dev_readv(s, first->block, r.iov, r.n + 1);
 	if (rc != TOY_OK)
 		return rc < 0 ? rc : TOY_ERR_IO;
 	for (uint64_t i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <kernel/dev.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <toy/err.h>
 #include <unistd.h>
 
@@ -61,6 +62,22 @@ int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf)
 		return TOY_ERR_RANGE;
 	ssize_t n = pread(d->fd, buf, (size_t)count * 512, (off_t)(sector * 512));
 	return n == (ssize_t)count * 512 ? 0 : TOY_ERR_IO;
+}
+
+int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
+{
+	struct iovec v[BLK_READV_MAX_IOV];
+	size_t bytes = 0;
+	if (n == 0 || n > BLK_READV_MAX_IOV)
+		return TOY_ERR_RANGE;
+	for (unsigned i = 0; i < n; i++) {
+		v[i] = (struct iovec){iov[i].buf, (size_t)iov[i].count * 512};
+		bytes += v[i].iov_len;
+	}
+	if (bytes > BLK_READV_MAX_BYTES || !in_range(d, sector, (uint32_t)(bytes / 512)))
+		return TOY_ERR_RANGE;
+	ssize_t got = preadv(d->fd, v, (int)n, (off_t)(sector * 512));
+	return got == (ssize_t)bytes ? 0 : TOY_ERR_IO;
 }
 
 int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf)

@@ -15,7 +15,7 @@
 #define VIRTIO_VENDOR      0x1af4
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 #define VIRTQ_MAX_SIZE     256
-#define VIRTQ_MAX_SEGS     80
+#define VIRTQ_MAX_SEGS     96
 
 #define VIRTIO_MAX_QUEUES 2
 

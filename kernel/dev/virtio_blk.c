@@ -2,10 +2,11 @@
  *
  * A request is three buffers: a 16-byte header (type, sector), the data,
  * and a one-byte status the device writes; header and status live on the
- * caller's stack (virtq_transfer translates any kernel address). Large transfers are cut into
- * requests of at most MAX_REQ_BYTES so a chain never needs more than
- * VIRTQ_MAX_SEGS descriptors. Flush is offered by QEMU (VIRTIO_BLK_F_FLUSH)
- * and required here: the store's commit depends on it. */
+ * caller's stack (virtq_transfer translates any kernel address). Large
+ * transfers are cut into requests of at most MAX_REQ_BYTES so a chain never
+ * needs more than VIRTQ_MAX_SEGS descriptors; a vectored read (blk_readv)
+ * is one request whose data is several buffers, within the same bound. Flush is offered by QEMU
+ * (VIRTIO_BLK_F_FLUSH) and required here: the store's commit depends on it. */
 #include <kernel/dev.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
@@ -20,6 +21,11 @@
 #define T_FLUSH       4
 #define MAX_REQ_BYTES (64u * 4096u)
 #define MAX_DISKS     4
+
+/* n buffers of data span at most BLK_READV_MAX_BYTES / 4096 + n pages, a
+ * descriptor each; the header and the status take one each. */
+_Static_assert(BLK_READV_MAX_BYTES / 4096 + BLK_READV_MAX_IOV + 2 <= VIRTQ_MAX_SEGS,
+	       "a vectored read must fit one chain");
 
 struct blk_req {
 	uint32_t type, reserved;
@@ -67,6 +73,24 @@ static int rw(struct blkdev *d, uint32_t type, uint64_t sector, uint32_t count, 
 int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf)
 {
 	return rw(d, T_IN, sector, count, buf);
+}
+
+int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
+{
+	struct blk_req r = {T_IN, 0, sector, 0xff};
+	struct virtq_buf bufs[BLK_READV_MAX_IOV + 2] = {{&r, 16, false}};
+	uint64_t bytes = 0;
+	if (n == 0 || n > BLK_READV_MAX_IOV)
+		return TOY_ERR_RANGE;
+	for (unsigned i = 0; i < n; i++) {
+		bufs[1 + i] = (struct virtq_buf){iov[i].buf, iov[i].count * 512, true};
+		bytes += (uint64_t)iov[i].count * 512;
+	}
+	bufs[n + 1] = (struct virtq_buf){&r.status, 1, true};
+	if (bytes > BLK_READV_MAX_BYTES || sector > d->sectors || bytes / 512 > d->sectors - sector)
+		return TOY_ERR_RANGE;
+	int64_t got = virtq_transfer(&d->q, bufs, n + 2);
+	return got < 0 || r.status != 0 ? TOY_ERR_IO : 0;
 }
 
 int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf)

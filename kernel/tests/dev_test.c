@@ -69,3 +69,36 @@ KTEST(virtio_blk_rw)
 	kfree(back);
 	return 0;
 }
+
+/* A vectored read gives what one plain read of the same sectors gives,
+ * at its largest (every buffer, every byte, none aligned in memory) and
+ * split round a sector on the stack, and refuses what is out of bounds. */
+KTEST(virtio_blk_readv)
+{
+	struct blkdev *d = blk_get(0);
+	KCHECK(d);
+	const uint32_t max = BLK_READV_MAX_BYTES / 512, piece = max / BLK_READV_MAX_IOV;
+	uint64_t sector = blk_sectors(d) - max;
+	uint8_t *whole = kmalloc(BLK_READV_MAX_BYTES), *buf = kmalloc(BLK_READV_MAX_BYTES + 512);
+	KCHECK(whole && buf);
+	KCHECK(blk_read(d, sector, max, whole) == 0);
+	struct blk_iov iov[BLK_READV_MAX_IOV + 1];
+	for (unsigned i = 0; i <= BLK_READV_MAX_IOV; i++)
+		iov[i] = (struct blk_iov){buf + 100 + (size_t)i * piece * 512, piece};
+	memset(buf, 0, BLK_READV_MAX_BYTES + 512);
+	KCHECK(blk_readv(d, sector, iov, BLK_READV_MAX_IOV) == 0);
+	KCHECK(memcmp(buf + 100, whole, BLK_READV_MAX_BYTES) == 0);
+	uint8_t skip[512];
+	struct blk_iov split[3] = {{buf, 7}, {skip, 1}, {buf + 7 * 512, 8}};
+	KCHECK(blk_readv(d, sector, split, 3) == 0);
+	KCHECK(memcmp(buf, whole, 7 * 512) == 0 && memcmp(skip, whole + 7 * 512, 512) == 0 &&
+	       memcmp(buf + 7 * 512, whole + 8 * 512, 8 * 512) == 0);
+	KCHECK(blk_readv(d, sector, iov, BLK_READV_MAX_IOV + 1) == TOY_ERR_RANGE);
+	KCHECK(blk_readv(d, sector, iov, 0) == TOY_ERR_RANGE);
+	iov[0].count++; /* one sector too many */
+	KCHECK(blk_readv(d, sector - 1, iov, BLK_READV_MAX_IOV) == TOY_ERR_RANGE);
+	KCHECK(blk_readv(d, blk_sectors(d) - 15, split, 3) == TOY_ERR_RANGE);
+	kfree(whole);
+	kfree(buf);
+	return 0;
+}

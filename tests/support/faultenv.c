@@ -59,6 +59,14 @@ static int fe_read(void *ctx, uint64_t block, uint32_t n, void *buf)
 	return f->inner.dev.read(f->inner.dev.ctx, block, n, buf);
 }
 
+static int fe_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
+{
+	struct faultenv *f = ctx;
+	if (io_due(f, FAULT_READ))
+		return TOY_ERR_IO;
+	return f->inner.dev.readv(f->inner.dev.ctx, block, iov, niov);
+}
+
 static int fe_write(void *ctx, uint64_t block, uint32_t n, const void *buf)
 {
 	struct faultenv *f = ctx;
@@ -82,6 +90,7 @@ void faultenv_wrap(struct faultenv *f, const struct os_env *inner, struct os_env
 	out->dev.ctx = f;
 	out->dev.nblocks = inner->dev.nblocks;
 	out->dev.read = fe_read;
+	out->dev.readv = inner->dev.readv != NULL ? fe_readv : NULL;
 	out->dev.write = fe_write;
 	out->dev.flush = fe_flush;
 	out->mem_ctx = f;

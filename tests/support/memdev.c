@@ -52,6 +52,27 @@ int memdev_read(void *ctx, uint64_t block, uint32_t n, void *buf)
 	return TOY_OK;
 }
 
+/* One request, counted as one read, as virtio-blk would take it. */
+int memdev_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
+{
+	struct memdev *m = ctx;
+	uint64_t n = 0;
+	m->reads++;
+	m->readvs++;
+	if (niov == 0 || niov > OS_READV_MAX_IOV)
+		return TOY_ERR_IO;
+	for (unsigned i = 0; i < niov; i++)
+		n += iov[i].blocks;
+	if (n > OS_READV_MAX_BLOCKS || !in_range(m, block, (uint32_t)n))
+		return TOY_ERR_IO;
+	for (unsigned i = 0; i < niov; i++) {
+		memcpy(iov[i].buf, m->data + block * OS_BLOCK_SIZE,
+		       (size_t)iov[i].blocks * OS_BLOCK_SIZE);
+		block += iov[i].blocks;
+	}
+	return TOY_OK;
+}
+
 int memdev_write(void *ctx, uint64_t block, uint32_t n, const void *buf)
 {
 	struct memdev *m = ctx;
@@ -75,13 +96,14 @@ void memdev_dev(struct memdev *m, struct os_dev *dev)
 	dev->ctx = m;
 	dev->nblocks = m->nblocks;
 	dev->read = memdev_read;
+	dev->readv = memdev_readv;
 	dev->write = memdev_write;
 	dev->flush = memdev_flush;
 }
 
 void memdev_reset_counters(struct memdev *m)
 {
-	m->reads = m->writes = m->flushes = m->blocks_written = m->oob = 0;
+	m->reads = m->readvs = m->writes = m->flushes = m->blocks_written = m->oob = 0;
 }
 
 static void *test_alloc(void *ctx, size_t size)

@@ -10,6 +10,7 @@ struct memdev {
 	uint8_t *data; /* nblocks * OS_BLOCK_SIZE bytes */
 	uint64_t nblocks;
 	uint64_t reads, writes, flushes; /* calls */
+	uint64_t readvs;                 /* of the reads, vectored ones */
 	uint64_t blocks_written;
 	uint64_t oob; /* out-of-range requests */
 };
@@ -33,6 +34,7 @@ void memdev_reset_counters(struct memdev *m);
 
 /* Block access helpers shared with the crash device. */
 int memdev_read(void *ctx, uint64_t block, uint32_t n, void *buf);
+int memdev_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
 int memdev_write(void *ctx, uint64_t block, uint32_t n, const void *buf);
 int memdev_flush(void *ctx);
 

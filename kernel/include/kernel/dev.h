@@ -26,6 +26,20 @@ int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf);
 int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf);
 int blk_flush(struct blkdev *d);
 
+/* One buffer of blk_readv: count sectors at buf. */
+struct blk_iov {
+	void *buf;
+	uint32_t count;
+};
+
+#define BLK_READV_MAX_IOV   8u
+#define BLK_READV_MAX_BYTES (72u * 4096u)
+
+/* Reads consecutive sectors from sector on into the buffers in turn, with
+ * one request: at most BLK_READV_MAX_IOV buffers, BLK_READV_MAX_BYTES in
+ * all (else TOY_ERR_RANGE). Returns as blk_read does. */
+int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n);
+
 /* Completion interrupts the disk has raised (0 when it is polled). */
 uint64_t blk_interrupts(const struct blkdev *d);
 

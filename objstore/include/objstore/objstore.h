@@ -26,13 +26,29 @@
 #define OS_BLOCK_SIZE 4096u
 #define OS_PAGE_SIZE  4096u
 
+/* One buffer of a vectored read: `blocks` whole blocks at buf. */
+struct os_iov {
+	void *buf;
+	uint32_t blocks;
+};
+
+/* A vectored read is given at most this many buffers and blocks. */
+#define OS_READV_MAX_IOV    8u
+#define OS_READV_MAX_BLOCKS 72u
+
 /* The block device. Blocks are OS_BLOCK_SIZE bytes. read/write move n
  * consecutive blocks; writes may be kept in a volatile cache until flush.
+ * readv reads consecutive blocks from block on into the buffers in turn,
+ * as one device request (the store uses it to read a run of pages across
+ * the odd block it does not want, such as a chunk's summary, which goes to
+ * a scratch buffer); it may be NULL, and then the store reads each buffer
+ * with read, as a device with no cost per request would.
  * Each returns 0 or a negative TOY_ERR_* (normally TOY_ERR_IO). */
 struct os_dev {
 	void *ctx;
 	uint64_t nblocks;
 	int (*read)(void *ctx, uint64_t block, uint32_t n, void *buf);
+	int (*readv)(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
 	int (*write)(void *ctx, uint64_t block, uint32_t n, const void *buf);
 	int (*flush)(void *ctx);
 };
