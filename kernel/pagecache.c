@@ -18,9 +18,10 @@
  * A fault reads up to READAHEAD pages: the faulting one and those after it
  * that come next in the same object (swap included) and are not cached,
  * with one os_read straight into frames taken contiguous for it, so
- * sequential use costs one store read (and one device read) per run and no
- * copy; the pages read ahead start with their accessed bit clear, first in line for
- * eviction if nothing touches them.
+ * sequential use costs one store read per run and no copy (the store reads
+ * it 64 pages to a device read, checking one such piece while the device
+ * reads the next); the pages read ahead start with their accessed bit
+ * clear, first in line for eviction if nothing touches them.
  *
  * Eviction is a clock over the ring: pages the MMU saw accessed get a
  * second chance, the others are unmapped; clean ones are dropped at once,
@@ -67,7 +68,7 @@
 #define NHASH     (1u << HASH_BITS)
 #define BATCH     32 /* pages written per eviction transaction */
 #define MAP_FLAGS (ARCH_MMU_READ | ARCH_MMU_WRITE)
-#define READAHEAD 64 /* pages read by one fault, at most */
+#define READAHEAD 256 /* pages read by one fault, at most */
 
 enum {
 	PG_MEM = 1u << 0,      /* a memory-object page (else a mapped object's) */

@@ -41,14 +41,19 @@ _Static_assert(OS_READV_MAX_IOV <= BLK_READV_MAX_IOV &&
 		   OS_READV_MAX_BLOCKS * OS_BLOCK_SIZE <= BLK_READV_MAX_BYTES,
 	       "the disk must take every vectored read the store makes");
 
-static int dev_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned n)
+static int dev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned n)
 {
 	struct blk_iov v[BLK_READV_MAX_IOV];
 	if (n > BLK_READV_MAX_IOV)
 		return TOY_ERR_RANGE;
 	for (unsigned i = 0; i < n; i++)
 		v[i] = (struct blk_iov){iov[i].buf, iov[i].blocks * SECTORS_PER_BLOCK};
-	return blk_readv(ctx, block * SECTORS_PER_BLOCK, v, n);
+	return blk_readv_start(ctx, block * SECTORS_PER_BLOCK, v, n);
+}
+
+static int dev_read_wait(void *ctx)
+{
+	return blk_readv_wait(ctx);
 }
 
 static int dev_write(void *ctx, uint64_t block, uint32_t n, const void *buf)
@@ -93,8 +98,8 @@ int kstore_env(struct os_env *env)
 	if (!d)
 		return TOY_ERR_NOTFOUND;
 	*env = (struct os_env){
-	    .dev = {d, blk_sectors(d) / SECTORS_PER_BLOCK, dev_read, dev_readv, dev_write,
-		    dev_flush},
+	    .dev = {d, blk_sectors(d) / SECTORS_PER_BLOCK, dev_read, dev_readv_start, dev_read_wait,
+		    dev_write, dev_flush},
 	    .alloc = mem_alloc,
 	    .free = mem_free,
 	    .random = random_get,

@@ -93,14 +93,17 @@ _Static_assert(2 * OS_READ_GAPS + 1 <= OS_READV_MAX_IOV &&
 		   OS_READ_RUN + OS_READ_GAPS <= OS_READV_MAX_BLOCKS,
 	       "a run must fit one vectored read");
 
-/* A run of pages being gathered into one device read: iov[0..n] covers
- * the blocks from the first page's on, a gap (one block no page of the run
+/* A run of pages read with one vectored device read: iov[0..n] covers the
+ * blocks from the first page's on, a gap (one block no page of the run
  * lives in) as the scratch block. */
 struct run {
 	struct os_iov iov[2 * OS_READ_GAPS + 1];
 	unsigned n;      /* iov[n] is the open one: the pages' own blocks */
+	uint64_t block;  /* where iov[0] starts */
 	uint64_t next;   /* the block that would extend the open buffer */
-	uint64_t npages; /* pages so far */
+	uint64_t page;   /* the run is pages [page, page + npages) */
+	uint64_t npages; /* 0: nothing (left) to check */
+	bool reading;    /* the device is reading it (readv_start) */
 };
 
 /* Extends the run by the page in block b, if b comes next on the device
@@ -122,53 +125,93 @@ static bool run_extend(os_store *s, struct run *r, uint64_t b)
 	return true;
 }
 
-static int dev_readv(os_store *s, uint64_t block, const struct os_iov *iov, unsigned n)
+/* The run from page on into out: the pages after it (at most max in all,
+ * at most OS_READ_RUN) whose blocks follow on the device, with at most
+ * OS_READ_GAPS single blocks between. Blocks the log still holds in
+ * memory, and holes, end a run; a page that cannot start one is a run of
+ * one (npages 1, read alone). */
+static void run_plan(os_store *s, const struct os_obj *o, uint64_t page, uint64_t max, uint8_t *out,
+		     struct run *r)
 {
-	if (s->env.dev.readv)
-		return s->env.dev.readv(s->env.dev.ctx, block, iov, n);
-	for (unsigned i = 0; i < n; i++) {
-		int rc = s->env.dev.read(s->env.dev.ctx, block, iov[i].blocks, iov[i].buf);
-		if (rc != TOY_OK)
-			return rc;
-		block += iov[i].blocks;
+	const struct os_page *first = pmap_find(&o->pages, page);
+	*r = (struct run){.iov = {{out, 1}}, .page = page, .npages = 1};
+	if (!first || log_chunk_data(s, first->block))
+		return;
+	r->block = first->block;
+	r->next = first->block + 1;
+	while (r->npages < max && r->npages < OS_READ_RUN) {
+		const struct os_page *p = pmap_find(&o->pages, page + r->npages);
+		if (!p || log_chunk_data(s, p->block) || !run_extend(s, r, p->block))
+			break;
+	}
+}
+
+/* Starts r's device read: in the background where the device can, else
+ * done by the time this returns. */
+static int run_start(os_store *s, struct run *r)
+{
+	const struct os_dev *d = &s->env.dev;
+	int rc = TOY_OK;
+	if (d->readv_start) {
+		rc = d->readv_start(d->ctx, r->block, r->iov, r->n + 1);
+		r->reading = rc == TOY_OK;
+	} else {
+		uint64_t block = r->block;
+		for (unsigned i = 0; i <= r->n && rc == TOY_OK; block += r->iov[i++].blocks)
+			rc = d->read(d->ctx, block, r->iov[i].blocks, r->iov[i].buf);
+	}
+	return rc < 0 ? rc : rc ? TOY_ERR_IO : TOY_OK;
+}
+
+static int run_wait(os_store *s, struct run *r)
+{
+	if (!r->reading)
+		return TOY_OK;
+	r->reading = false;
+	int rc = s->env.dev.read_wait(s->env.dev.ctx);
+	return rc < 0 ? rc : rc ? TOY_ERR_IO : TOY_OK;
+}
+
+/* Checks each page of a run that has been read against its hash. */
+static int run_check(const struct os_obj *o, const struct run *r)
+{
+	const uint8_t *data = r->iov[0].buf;
+	for (uint64_t i = 0; i < r->npages; i++) {
+		uint8_t h[16];
+		os_hash128(data + i * OS_PAGE_SIZE, OS_PAGE_SIZE, h);
+		if (memcmp(h, pmap_find(&o->pages, r->page + i)->hash, 16) != 0)
+			return TOY_ERR_CORRUPT;
 	}
 	return TOY_OK;
 }
 
-/* Pages [page, page+max) into out, as many as lie in blocks that follow
- * each other on the device from the first one on, with at most
- * OS_READ_GAPS single blocks between them (at most OS_READ_RUN pages), with
- * one vectored device read, each page checked against its hash. Returns how
- * many pages were read (at least 1: a page that cannot start a run is read
- * alone), or an error. Blocks the log still holds in memory, and holes,
- * end a run. */
-static int64_t read_run(os_store *s, const struct os_obj *o, uint64_t page, uint64_t max,
-			uint8_t *out)
+/* Whole pages [page, page + n) into out, run by run, each with one device
+ * read, the read of one run going on while the run before it is checked.
+ * One read at most is ever outstanding, and none when this returns. */
+static int read_pages(os_store *s, const struct os_obj *o, uint64_t page, uint64_t n, uint8_t *out)
 {
-	const struct os_page *first = pmap_find(&o->pages, page);
-	struct run r = {.iov = {{out, 1}}, .next = first ? first->block + 1 : 0, .npages = 1};
-	if (first && !log_chunk_data(s, first->block)) {
-		while (r.npages < max && r.npages < OS_READ_RUN) {
-			const struct os_page *p = pmap_find(&o->pages, page + r.npages);
-			if (!p || log_chunk_data(s, p->block) || !run_extend(s, &r, p->block))
-				break;
+	struct run prev = {.npages = 0}, cur;
+	int rc = TOY_OK;
+	for (uint64_t done = 0; done < n && rc == TOY_OK; done += cur.npages) {
+		run_plan(s, o, page + done, n - done, out + done * OS_PAGE_SIZE, &cur);
+		uint64_t npages = cur.npages;
+		rc = run_wait(s, &prev);
+		if (rc == TOY_OK && npages == 1) {
+			rc = read_page(s, o, cur.page, out + done * OS_PAGE_SIZE);
+			cur.npages = 0; /* checked */
+		} else if (rc == TOY_OK) {
+			rc = run_start(s, &cur);
 		}
+		if (rc == TOY_OK)
+			rc = run_check(o, &prev);
+		if (rc != TOY_OK)
+			run_wait(s, &cur);
+		prev = cur;
+		cur.npages = npages;
 	}
-	uint64_t n = r.npages;
-	if (n == 1) {
-		int rc = read_page(s, o, page, out);
-		return rc == TOY_OK ? 1 : rc;
-	}
-	int rc = dev_readv(s, first->block, r.iov, r.n + 1);
-	if (rc != TOY_OK)
-		return rc < 0 ? rc : TOY_ERR_IO;
-	for (uint64_t i = 0; i < n; i++) {
-		uint8_t h[16];
-		os_hash128(out + i * OS_PAGE_SIZE, OS_PAGE_SIZE, h);
-		if (memcmp(h, pmap_find(&o->pages, page + i)->hash, 16) != 0)
-			return TOY_ERR_CORRUPT;
-	}
-	return (int64_t)n;
+	if (rc == TOY_OK)
+		rc = run_wait(s, &prev);
+	return rc == TOY_OK ? run_check(o, &prev) : rc;
 }
 
 static int grow_size(os_store *s, struct os_obj *o, uint64_t size)
@@ -447,11 +490,9 @@ int64_t os_read(os_store *s, const toy_id *id, uint64_t off, void *buf, size_t l
 		uint32_t in = (uint32_t)((off + done) % OS_PAGE_SIZE);
 		uint64_t n = OS_PAGE_SIZE - in < total - done ? OS_PAGE_SIZE - in : total - done;
 		if (n == OS_PAGE_SIZE) {
-			int64_t got =
-			    read_run(s, o, page, (total - done) / OS_PAGE_SIZE, dst + done);
-			if (got < 0)
-				return got;
-			n = (uint64_t)got * OS_PAGE_SIZE;
+			uint64_t pages = (total - done) / OS_PAGE_SIZE;
+			rc = read_pages(s, o, page, pages, dst + done);
+			n = pages * OS_PAGE_SIZE;
 		} else {
 			rc = read_page(s, o, page, s->scratch);
 			memcpy(dst + done, s->scratch + in, n);

@@ -15,9 +15,11 @@
 struct blkdev {
 	int fd;
 	uint64_t sectors;
+	bool reading; /* blk_readv_start's read, not yet waited for */
+	int read_result;
 };
 
-static struct blkdev disk = {-1, 0};
+static struct blkdev disk = {-1, 0, false, 0};
 
 int host_disk_attach(const char *path)
 {
@@ -64,10 +66,14 @@ int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf)
 	return n == (ssize_t)count * 512 ? 0 : TOY_ERR_IO;
 }
 
-int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
+/* A file read has nothing to overlap with: the read happens at start, and
+ * wait gives its outcome. */
+int blk_readv_start(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
 {
 	struct iovec v[BLK_READV_MAX_IOV];
 	size_t bytes = 0;
+	if (d->reading)
+		return TOY_ERR_BUSY;
 	if (n == 0 || n > BLK_READV_MAX_IOV)
 		return TOY_ERR_RANGE;
 	for (unsigned i = 0; i < n; i++) {
@@ -77,7 +83,17 @@ int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsi
 	if (bytes > BLK_READV_MAX_BYTES || !in_range(d, sector, (uint32_t)(bytes / 512)))
 		return TOY_ERR_RANGE;
 	ssize_t got = preadv(d->fd, v, (int)n, (off_t)(sector * 512));
-	return got == (ssize_t)bytes ? 0 : TOY_ERR_IO;
+	d->read_result = got == (ssize_t)bytes ? 0 : TOY_ERR_IO;
+	d->reading = true;
+	return 0;
+}
+
+int blk_readv_wait(struct blkdev *d)
+{
+	if (!d->reading)
+		return TOY_ERR_INVAL;
+	d->reading = false;
+	return d->read_result;
 }
 
 int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf)

@@ -548,12 +548,6 @@ static int kill_read(void *ctx, uint64_t block, uint32_t n, void *buf)
 	return k->inner.read(k->inner.ctx, block, n, buf);
 }
 
-static int kill_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned n)
-{
-	struct killable *k = ctx;
-	return k->inner.readv(k->inner.ctx, block, iov, n);
-}
-
 static int kill_write(void *ctx, uint64_t block, uint32_t n, const void *buf)
 {
 	struct killable *k = ctx;
@@ -573,7 +567,7 @@ static double mount_fill(struct ost *o)
 	struct killable k = {o->env.dev, false};
 	struct os_env env = o->env;
 	env.dev =
-	    (struct os_dev){&k, o->env.dev.nblocks, kill_read, kill_readv, kill_write, kill_flush};
+	    (struct os_dev){&k, o->env.dev.nblocks, kill_read, NULL, NULL, kill_write, kill_flush};
 	os_store *s;
 	check("os_mount", os_mount(&env, 0, &s));
 	double t0 = now();

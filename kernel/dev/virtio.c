@@ -6,8 +6,11 @@
  * Initialization follows section 3.1.1: reset, ACKNOWLEDGE, DRIVER,
  * features, FEATURES_OK, queues, DRIVER_OK.
  *
- * Queues are used one request at a time under a mutex, so a request always
- * occupies descriptors 0..n-1 and completion is "used.idx moved". Buffers
+ * A queue has one request in flight at a time, so a request always
+ * occupies descriptors 0..n-1 and completion is "used.idx moved". A
+ * request may be started and waited for later (virtq_start, virtq_wait:
+ * the caller works while the device moves data); whoever needs the queue
+ * next waits for it first and leaves its result to its owner. Buffers
  * are split at page boundaries and translated page by page, so they may
  * come from the heap, a stack or the kernel image alike. The requester
  * sleeps until the device's interrupt (INTx: MSI-X stays off) or, when a
@@ -319,9 +322,24 @@ static int64_t wait_used(struct virtq *q)
 	return elem[1];
 }
 
-int64_t virtq_transfer(struct virtq *q, const struct virtq_buf *bufs, unsigned nbufs)
+/* Waits for the request in flight, if any, and gives its owner the
+ * result. Called with the queue's lock held. */
+static void finish_inflight(struct virtq *q)
+{
+	struct virtq_req *req = q->inflight;
+	if (!req)
+		return;
+	req->result = wait_used(q);
+	req->done = true;
+	q->broken = req->result == TOY_ERR_IO;
+	q->inflight = NULL;
+}
+
+int virtq_start(struct virtq *q, const struct virtq_buf *bufs, unsigned nbufs,
+		struct virtq_req *req)
 {
 	mutex_lock(&q->lock);
+	finish_inflight(q);
 	unsigned n;
 	int64_t r = q->broken ? TOY_ERR_IO : build_chain(q, bufs, nbufs, &n);
 	if (!r) {
@@ -331,10 +349,26 @@ int64_t virtq_transfer(struct virtq *q, const struct virtq_buf *bufs, unsigned n
 		q->avail[1] = (uint16_t)(idx + 1);
 		arch_mb();
 		mmio_write16(q->notify, q->index);
-		r = wait_used(q);
-		q->broken = r == TOY_ERR_IO;
+		*req = (struct virtq_req){0, false};
+		q->inflight = req;
 		q->requests++;
 	}
 	mutex_unlock(&q->lock);
-	return r;
+	return (int)r;
+}
+
+int64_t virtq_wait(struct virtq *q, struct virtq_req *req)
+{
+	mutex_lock(&q->lock);
+	if (q->inflight == req)
+		finish_inflight(q);
+	mutex_unlock(&q->lock);
+	return req->result;
+}
+
+int64_t virtq_transfer(struct virtq *q, const struct virtq_buf *bufs, unsigned nbufs)
+{
+	struct virtq_req req;
+	int r = virtq_start(q, bufs, nbufs, &req);
+	return r ? r : virtq_wait(q, &req);
 }

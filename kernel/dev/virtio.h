@@ -49,7 +49,14 @@ struct virtq {
 	struct waitq waiters; /* the requester, waiting for an interrupt */
 	uint64_t timeout_ns;
 	uint64_t requests;
-	bool broken; /* a request timed out: the device may still own it */
+	bool broken;                /* a request timed out: the device may still own it */
+	struct virtq_req *inflight; /* started, not yet waited for */
+};
+
+/* A started request's outcome, kept by its owner. */
+struct virtq_req {
+	int64_t result;
+	bool done;
 };
 
 /* One buffer of a request, in kernel virtual memory. */
@@ -81,6 +88,13 @@ bool virtio_choose_irq(struct virtio_dev *v, int (*probe)(void *arg), void *arg)
  * number of bytes the device wrote, or TOY_ERR_IO (timeout), TOY_ERR_RANGE
  * (too many segments). */
 int64_t virtq_transfer(struct virtq *q, const struct virtq_buf *bufs, unsigned n);
+
+/* virtq_transfer in two halves: virtq_start posts bufs and notifies (first
+ * waiting for any request in flight), returning 0, TOY_ERR_IO or
+ * TOY_ERR_RANGE; the buffers then belong to the device until virtq_wait
+ * for the same req returns the outcome. req must live until then. */
+int virtq_start(struct virtq *q, const struct virtq_buf *bufs, unsigned n, struct virtq_req *req);
+int64_t virtq_wait(struct virtq *q, struct virtq_req *req);
 
 void virtio_blk_probe(const struct pci_dev *p);
 void virtio_rng_probe(const struct pci_dev *p);

@@ -4,8 +4,10 @@
  * and a one-byte status the device writes; header and status live on the
  * caller's stack (virtq_transfer translates any kernel address). Large
  * transfers are cut into requests of at most MAX_REQ_BYTES so a chain never
- * needs more than VIRTQ_MAX_SEGS descriptors; a vectored read (blk_readv)
- * is one request whose data is several buffers, within the same bound. Flush is offered by QEMU
+ * needs more than VIRTQ_MAX_SEGS descriptors. A vectored read is one
+ * request whose data is several buffers, within the same bound; it runs
+ * while its caller goes on (blk_readv_start, blk_readv_wait), its header
+ * and status kept in the disk's struct, one such read per disk at a time. Flush is offered by QEMU
  * (VIRTIO_BLK_F_FLUSH) and required here: the store's commit depends on it. */
 #include <kernel/dev.h>
 #include <kernel/log.h>
@@ -37,6 +39,9 @@ struct blkdev {
 	struct virtio_dev vdev;
 	struct virtq q;
 	uint64_t sectors;
+	bool reading; /* a blk_readv_start not yet waited for, with: */
+	struct blk_req readv_hdr;
+	struct virtq_req readv_req;
 };
 
 static struct blkdev *disks[MAX_DISKS];
@@ -75,22 +80,35 @@ int blk_read(struct blkdev *d, uint64_t sector, uint32_t count, void *buf)
 	return rw(d, T_IN, sector, count, buf);
 }
 
-int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
+int blk_readv_start(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
 {
-	struct blk_req r = {T_IN, 0, sector, 0xff};
-	struct virtq_buf bufs[BLK_READV_MAX_IOV + 2] = {{&r, 16, false}};
+	struct virtq_buf bufs[BLK_READV_MAX_IOV + 2];
 	uint64_t bytes = 0;
+	if (d->reading)
+		return TOY_ERR_BUSY;
 	if (n == 0 || n > BLK_READV_MAX_IOV)
 		return TOY_ERR_RANGE;
+	d->readv_hdr = (struct blk_req){T_IN, 0, sector, 0xff};
+	bufs[0] = (struct virtq_buf){&d->readv_hdr, 16, false};
 	for (unsigned i = 0; i < n; i++) {
 		bufs[1 + i] = (struct virtq_buf){iov[i].buf, iov[i].count * 512, true};
 		bytes += (uint64_t)iov[i].count * 512;
 	}
-	bufs[n + 1] = (struct virtq_buf){&r.status, 1, true};
+	bufs[n + 1] = (struct virtq_buf){&d->readv_hdr.status, 1, true};
 	if (bytes > BLK_READV_MAX_BYTES || sector > d->sectors || bytes / 512 > d->sectors - sector)
 		return TOY_ERR_RANGE;
-	int64_t got = virtq_transfer(&d->q, bufs, n + 2);
-	return got < 0 || r.status != 0 ? TOY_ERR_IO : 0;
+	int err = virtq_start(&d->q, bufs, n + 2, &d->readv_req);
+	d->reading = !err;
+	return err;
+}
+
+int blk_readv_wait(struct blkdev *d)
+{
+	if (!d->reading)
+		return TOY_ERR_INVAL;
+	d->reading = false;
+	int64_t got = virtq_wait(&d->q, &d->readv_req);
+	return got < 0 || d->readv_hdr.status != 0 ? TOY_ERR_IO : 0;
 }
 
 int blk_write(struct blkdev *d, uint64_t sector, uint32_t count, const void *buf)

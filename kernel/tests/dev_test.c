@@ -70,9 +70,18 @@ KTEST(virtio_blk_rw)
 	return 0;
 }
 
+/* Reads with blk_readv_start and blk_readv_wait. */
+static int readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n)
+{
+	int err = blk_readv_start(d, sector, iov, n);
+	return err ? err : blk_readv_wait(d);
+}
+
 /* A vectored read gives what one plain read of the same sectors gives,
  * at its largest (every buffer, every byte, none aligned in memory) and
- * split round a sector on the stack, and refuses what is out of bounds. */
+ * split round a sector on the stack, while a plain read goes on beside it,
+ * and refuses what is out of bounds or a second one before the first is
+ * waited for. */
 KTEST(virtio_blk_readv)
 {
 	struct blkdev *d = blk_get(0);
@@ -86,18 +95,22 @@ KTEST(virtio_blk_readv)
 	for (unsigned i = 0; i <= BLK_READV_MAX_IOV; i++)
 		iov[i] = (struct blk_iov){buf + 100 + (size_t)i * piece * 512, piece};
 	memset(buf, 0, BLK_READV_MAX_BYTES + 512);
-	KCHECK(blk_readv(d, sector, iov, BLK_READV_MAX_IOV) == 0);
+	KCHECK(blk_readv_start(d, sector, iov, BLK_READV_MAX_IOV) == 0);
+	uint8_t one[512], skip[512];
+	KCHECK(blk_read(d, sector + 1, 1, one) == 0 && memcmp(one, whole + 512, 512) == 0);
+	KCHECK(blk_readv_start(d, sector, iov, 1) == TOY_ERR_BUSY);
+	KCHECK(blk_readv_wait(d) == 0);
+	KCHECK(blk_readv_wait(d) == TOY_ERR_INVAL);
 	KCHECK(memcmp(buf + 100, whole, BLK_READV_MAX_BYTES) == 0);
-	uint8_t skip[512];
 	struct blk_iov split[3] = {{buf, 7}, {skip, 1}, {buf + 7 * 512, 8}};
-	KCHECK(blk_readv(d, sector, split, 3) == 0);
+	KCHECK(readv(d, sector, split, 3) == 0);
 	KCHECK(memcmp(buf, whole, 7 * 512) == 0 && memcmp(skip, whole + 7 * 512, 512) == 0 &&
 	       memcmp(buf + 7 * 512, whole + 8 * 512, 8 * 512) == 0);
-	KCHECK(blk_readv(d, sector, iov, BLK_READV_MAX_IOV + 1) == TOY_ERR_RANGE);
-	KCHECK(blk_readv(d, sector, iov, 0) == TOY_ERR_RANGE);
+	KCHECK(readv(d, sector, iov, BLK_READV_MAX_IOV + 1) == TOY_ERR_RANGE);
+	KCHECK(readv(d, sector, iov, 0) == TOY_ERR_RANGE);
 	iov[0].count++; /* one sector too many */
-	KCHECK(blk_readv(d, sector - 1, iov, BLK_READV_MAX_IOV) == TOY_ERR_RANGE);
-	KCHECK(blk_readv(d, blk_sectors(d) - 15, split, 3) == TOY_ERR_RANGE);
+	KCHECK(readv(d, sector - 1, iov, BLK_READV_MAX_IOV) == TOY_ERR_RANGE);
+	KCHECK(readv(d, blk_sectors(d) - 15, split, 3) == TOY_ERR_RANGE);
 	kfree(whole);
 	kfree(buf);
 	return 0;

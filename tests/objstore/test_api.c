@@ -216,8 +216,9 @@ static void test_persistence(void **state)
 /* A read of many pages moves each run of pages in consecutive blocks with
  * one device read, the odd block between (a chunk's summary) skipped into
  * scratch, and still checks every page: the object reads back whole in one
- * device read per 64 pages, and one damaged page in the middle of a run
- * fails the read (while the pages before it still read). */
+ * device read per 64 pages, and one damaged page in the middle of a run, or
+ * in the last run, fails the read (while the pages before it still read),
+ * with no device read left outstanding. */
 static void test_read_runs(void **state)
 {
 	struct fx *f = *state;
@@ -249,6 +250,17 @@ static void test_read_runs(void **state)
 	assert_int_equal(os_read(f->s, &id, 0, back, 50 * PG), 50 * PG);
 	assert_memory_equal(back, data, 50 * PG);
 	f->md.data[b * PG + 100] ^= 0x40;
+	/* Damage in the last run, found after the reads are all done. */
+	uint64_t last = 0;
+	while (last < f->md.nblocks && memcmp(f->md.data + last * PG, data + 95 * PG, PG))
+		last++;
+	assert_true(last < f->md.nblocks);
+	f->md.data[last * PG] ^= 1;
+	assert_int_equal(os_read(f->s, &id, 0, back, NP * PG), TOY_ERR_CORRUPT);
+	f->md.data[last * PG] ^= 1;
+	/* Never a second read while one is outstanding, none left behind. */
+	assert_int_equal(f->md.misuse, 0);
+	assert_false(f->md.reading);
 	free(data);
 	free(back);
 }

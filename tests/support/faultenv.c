@@ -59,12 +59,18 @@ static int fe_read(void *ctx, uint64_t block, uint32_t n, void *buf)
 	return f->inner.dev.read(f->inner.dev.ctx, block, n, buf);
 }
 
-static int fe_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
+static int fe_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
 {
 	struct faultenv *f = ctx;
 	if (io_due(f, FAULT_READ))
 		return TOY_ERR_IO;
-	return f->inner.dev.readv(f->inner.dev.ctx, block, iov, niov);
+	return f->inner.dev.readv_start(f->inner.dev.ctx, block, iov, niov);
+}
+
+static int fe_read_wait(void *ctx)
+{
+	struct faultenv *f = ctx;
+	return f->inner.dev.read_wait(f->inner.dev.ctx);
 }
 
 static int fe_write(void *ctx, uint64_t block, uint32_t n, const void *buf)
@@ -90,7 +96,8 @@ void faultenv_wrap(struct faultenv *f, const struct os_env *inner, struct os_env
 	out->dev.ctx = f;
 	out->dev.nblocks = inner->dev.nblocks;
 	out->dev.read = fe_read;
-	out->dev.readv = inner->dev.readv != NULL ? fe_readv : NULL;
+	out->dev.readv_start = inner->dev.readv_start != NULL ? fe_readv_start : NULL;
+	out->dev.read_wait = inner->dev.read_wait != NULL ? fe_read_wait : NULL;
 	out->dev.write = fe_write;
 	out->dev.flush = fe_flush;
 	out->mem_ctx = f;

@@ -46,31 +46,51 @@ int memdev_read(void *ctx, uint64_t block, uint32_t n, void *buf)
 {
 	struct memdev *m = ctx;
 	m->reads++;
+	m->misuse += m->reading;
 	if (!in_range(m, block, n))
 		return TOY_ERR_IO;
 	memcpy(buf, m->data + block * OS_BLOCK_SIZE, (size_t)n * OS_BLOCK_SIZE);
 	return TOY_OK;
 }
 
-/* One request, counted as one read, as virtio-blk would take it. */
-int memdev_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
+/* One request, counted as one read, as virtio-blk would take it; done at
+ * once, its outcome kept for memdev_read_wait. A second one before that,
+ * or a wait with none started, is a misuse the store must never make:
+ * counted in misuse, and an error. */
+int memdev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
 {
 	struct memdev *m = ctx;
 	uint64_t n = 0;
 	m->reads++;
 	m->readvs++;
-	if (niov == 0 || niov > OS_READV_MAX_IOV)
+	if (m->reading || niov == 0 || niov > OS_READV_MAX_IOV) {
+		m->misuse++;
 		return TOY_ERR_IO;
+	}
 	for (unsigned i = 0; i < niov; i++)
 		n += iov[i].blocks;
+	m->reading = true;
+	m->read_result = TOY_ERR_IO;
 	if (n > OS_READV_MAX_BLOCKS || !in_range(m, block, (uint32_t)n))
-		return TOY_ERR_IO;
+		return TOY_OK;
 	for (unsigned i = 0; i < niov; i++) {
 		memcpy(iov[i].buf, m->data + block * OS_BLOCK_SIZE,
 		       (size_t)iov[i].blocks * OS_BLOCK_SIZE);
 		block += iov[i].blocks;
 	}
+	m->read_result = TOY_OK;
 	return TOY_OK;
+}
+
+int memdev_read_wait(void *ctx)
+{
+	struct memdev *m = ctx;
+	if (!m->reading) {
+		m->misuse++;
+		return TOY_ERR_IO;
+	}
+	m->reading = false;
+	return m->read_result;
 }
 
 int memdev_write(void *ctx, uint64_t block, uint32_t n, const void *buf)
@@ -96,7 +116,8 @@ void memdev_dev(struct memdev *m, struct os_dev *dev)
 	dev->ctx = m;
 	dev->nblocks = m->nblocks;
 	dev->read = memdev_read;
-	dev->readv = memdev_readv;
+	dev->readv_start = memdev_readv_start;
+	dev->read_wait = memdev_read_wait;
 	dev->write = memdev_write;
 	dev->flush = memdev_flush;
 }
@@ -104,6 +125,7 @@ void memdev_dev(struct memdev *m, struct os_dev *dev)
 void memdev_reset_counters(struct memdev *m)
 {
 	m->reads = m->readvs = m->writes = m->flushes = m->blocks_written = m->oob = 0;
+	m->misuse = 0;
 }
 
 static void *test_alloc(void *ctx, size_t size)

@@ -11,6 +11,9 @@ struct memdev {
 	uint64_t nblocks;
 	uint64_t reads, writes, flushes; /* calls */
 	uint64_t readvs;                 /* of the reads, vectored ones */
+	uint64_t misuse;                 /* a read while a vectored one was outstanding, etc. */
+	bool reading;                    /* memdev_readv_start's read not yet waited for */
+	int read_result;
 	uint64_t blocks_written;
 	uint64_t oob; /* out-of-range requests */
 };
@@ -34,7 +37,8 @@ void memdev_reset_counters(struct memdev *m);
 
 /* Block access helpers shared with the crash device. */
 int memdev_read(void *ctx, uint64_t block, uint32_t n, void *buf);
-int memdev_readv(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
+int memdev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
+int memdev_read_wait(void *ctx);
 int memdev_write(void *ctx, uint64_t block, uint32_t n, const void *buf);
 int memdev_flush(void *ctx);
 

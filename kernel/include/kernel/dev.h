@@ -35,10 +35,15 @@ struct blk_iov {
 #define BLK_READV_MAX_IOV   8u
 #define BLK_READV_MAX_BYTES (72u * 4096u)
 
-/* Reads consecutive sectors from sector on into the buffers in turn, with
- * one request: at most BLK_READV_MAX_IOV buffers, BLK_READV_MAX_BYTES in
- * all (else TOY_ERR_RANGE). Returns as blk_read does. */
-int blk_readv(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n);
+/* Starts reading consecutive sectors from sector on into the buffers in
+ * turn, with one request: at most BLK_READV_MAX_IOV buffers,
+ * BLK_READV_MAX_BYTES in all (else TOY_ERR_RANGE). The caller goes on
+ * while the disk works; the buffers are the disk's until blk_readv_wait
+ * returns the outcome (0 or TOY_ERR_IO). One such read per disk at a
+ * time: TOY_ERR_BUSY while one is not waited for; waiting with none
+ * started gives TOY_ERR_INVAL. */
+int blk_readv_start(struct blkdev *d, uint64_t sector, const struct blk_iov *iov, unsigned n);
+int blk_readv_wait(struct blkdev *d);
 
 /* Completion interrupts the disk has raised (0 when it is polled). */
 uint64_t blk_interrupts(const struct blkdev *d);

@@ -38,17 +38,21 @@ struct os_iov {
 
 /* The block device. Blocks are OS_BLOCK_SIZE bytes. read/write move n
  * consecutive blocks; writes may be kept in a volatile cache until flush.
- * readv reads consecutive blocks from block on into the buffers in turn,
- * as one device request (the store uses it to read a run of pages across
- * the odd block it does not want, such as a chunk's summary, which goes to
- * a scratch buffer); it may be NULL, and then the store reads each buffer
- * with read, as a device with no cost per request would.
+ * readv_start starts reading consecutive blocks from block on into the
+ * buffers in turn, as one device request, and returns at once; the buffers
+ * are the device's until read_wait returns the outcome. The store has at
+ * most one such read outstanding, and hashes the pages of one run while
+ * the device reads the next; it reads a run across the odd block it does
+ * not want (a chunk's summary), which goes to a scratch buffer. The pair
+ * may be NULL, and then the store reads each buffer with read, as a device
+ * with no cost per request and nothing to overlap would.
  * Each returns 0 or a negative TOY_ERR_* (normally TOY_ERR_IO). */
 struct os_dev {
 	void *ctx;
 	uint64_t nblocks;
 	int (*read)(void *ctx, uint64_t block, uint32_t n, void *buf);
-	int (*readv)(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
+	int (*readv_start)(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
+	int (*read_wait)(void *ctx);
 	int (*write)(void *ctx, uint64_t block, uint32_t n, const void *buf);
 	int (*flush)(void *ctx);
 };
