@@ -104,6 +104,7 @@ int kstore_env(struct os_env *env)
 	    .free = mem_free,
 	    .random = random_get,
 	    .cache_blocks = KSTORE_CACHE_BLOCKS,
+	    .hash128 = arch_fast_hash128(),
 	};
 	return 0;
 }

@@ -24,7 +24,7 @@ static void cw_flush_block(struct ckpt_writer *w)
 		return;
 	struct osf_rec rec = {.type = OSF_REC_CKPT, .len = w->used};
 	memset(w->block + w->used, 0, OSF_BLOCK_SIZE - w->used);
-	os_hash128(w->block, OSF_BLOCK_SIZE, rec.hash);
+	os_hash128(w->s, w->block, OSF_BLOCK_SIZE, rec.hash);
 	uint64_t where;
 	w->rc = log_append(w->s, &rec, w->block, LOG_SYSTEM, &where);
 	w->used = 0;

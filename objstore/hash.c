@@ -1,5 +1,6 @@
 /* hash.c — the store's checksums: XXH3-64 for metadata, XXH3-128 for page
- * contents. The only file that includes xxhash.h (header-only, inlined). */
+ * contents (or the embedder's faster XXH3-128, env.hash128). The only file
+ * of the store that includes xxhash.h (header-only, inlined). */
 #include "os_internal.h"
 
 #define XXH_INLINE_ALL
@@ -15,8 +16,12 @@ uint64_t os_hash64(const void *data, size_t len)
 	return XXH3_64bits(data, len);
 }
 
-void os_hash128(const void *data, size_t len, uint8_t out[16])
+void os_hash128(const os_store *s, const void *data, size_t len, uint8_t out[16])
 {
+	if (s->env.hash128) {
+		s->env.hash128(data, len, out);
+		return;
+	}
 	XXH128_hash_t h = XXH3_128bits(data, len);
 	memcpy(out, &h.low64, 8);
 	memcpy(out + 8, &h.high64, 8);

@@ -270,7 +270,8 @@ static bool sum_header_ok(const os_store *s, uint8_t *block, uint64_t seq, uint6
 	return sum_checksum_ok(block);
 }
 
-static bool rec_data_ok(const struct osf_rec *r, const uint8_t *buf, uint32_t ndata, uint64_t *used)
+static bool rec_data_ok(const os_store *s, const struct osf_rec *r, const uint8_t *buf,
+			uint32_t ndata, uint64_t *used)
 {
 	if (r->type != OSF_REC_PAGE && r->type != OSF_REC_CKPT)
 		return r->type >= OSF_REC_PAGE && r->type <= OSF_REC_CKPT_END;
@@ -280,7 +281,7 @@ static bool rec_data_ok(const struct osf_rec *r, const uint8_t *buf, uint32_t nd
 		return false;
 	*used |= 1ull << r->data;
 	uint8_t h[16];
-	os_hash128(buf + (size_t)(1 + r->data) * OSF_BLOCK_SIZE, OSF_BLOCK_SIZE, h);
+	os_hash128(s, buf + (size_t)(1 + r->data) * OSF_BLOCK_SIZE, OSF_BLOCK_SIZE, h);
 	return memcmp(h, r->hash, 16) == 0;
 }
 
@@ -307,7 +308,7 @@ int log_read_chunk(os_store *s, uint64_t block, uint64_t seq, uint64_t prev, str
 	const struct osf_rec *recs = (const struct osf_rec *)(buf + sizeof(struct osf_sum));
 	uint64_t used = 0;
 	for (uint32_t i = 0; i < sum->nrec; i++)
-		if (!rec_data_ok(&recs[i], buf, sum->ndata, &used))
+		if (!rec_data_ok(s, &recs[i], buf, sum->ndata, &used))
 			return TOY_ERR_CORRUPT;
 	return TOY_OK;
 }

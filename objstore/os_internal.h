@@ -210,7 +210,8 @@ void cache_forget(os_store *s, uint64_t block, uint32_t n);
 
 /* hash.c */
 uint64_t os_hash64(const void *data, size_t len);
-void os_hash128(const void *data, size_t len, uint8_t out[16]);
+/* XXH3-128 of a page or block, by env.hash128 if the embedder gave one. */
+void os_hash128(const os_store *s, const void *data, size_t len, uint8_t out[16]);
 
 /* super.c */
 int super_read_best(os_store *s, struct osf_super *best, struct osf_super *other, bool *have_other);

@@ -60,7 +60,7 @@ int store_verify_block(os_store *s, uint64_t block, const uint8_t hash[16], void
 	if (rc != TOY_OK)
 		return rc < 0 ? rc : TOY_ERR_IO;
 	uint8_t h[16];
-	os_hash128(out, OSF_BLOCK_SIZE, h);
+	os_hash128(s, out, OSF_BLOCK_SIZE, h);
 	return memcmp(h, hash, 16) == 0 ? TOY_OK : TOY_ERR_CORRUPT;
 }
 
@@ -173,12 +173,12 @@ static int run_wait(os_store *s, struct run *r)
 }
 
 /* Checks each page of a run that has been read against its hash. */
-static int run_check(const struct os_obj *o, const struct run *r)
+static int run_check(const os_store *s, const struct os_obj *o, const struct run *r)
 {
 	const uint8_t *data = r->iov[0].buf;
 	for (uint64_t i = 0; i < r->npages; i++) {
 		uint8_t h[16];
-		os_hash128(data + i * OS_PAGE_SIZE, OS_PAGE_SIZE, h);
+		os_hash128(s, data + i * OS_PAGE_SIZE, OS_PAGE_SIZE, h);
 		if (memcmp(h, pmap_find(&o->pages, r->page + i)->hash, 16) != 0)
 			return TOY_ERR_CORRUPT;
 	}
@@ -203,7 +203,7 @@ static int read_pages(os_store *s, const struct os_obj *o, uint64_t page, uint64
 			rc = run_start(s, &cur);
 		}
 		if (rc == TOY_OK)
-			rc = run_check(o, &prev);
+			rc = run_check(s, o, &prev);
 		if (rc != TOY_OK)
 			run_wait(s, &cur);
 		prev = cur;
@@ -211,7 +211,7 @@ static int read_pages(os_store *s, const struct os_obj *o, uint64_t page, uint64
 	}
 	if (rc == TOY_OK)
 		rc = run_wait(s, &prev);
-	return rc == TOY_OK ? run_check(o, &prev) : rc;
+	return rc == TOY_OK ? run_check(s, o, &prev) : rc;
 }
 
 static int grow_size(os_store *s, struct os_obj *o, uint64_t size)
@@ -226,7 +226,7 @@ static int put_page(os_store *s, struct os_obj *o, uint64_t page, const uint8_t 
 		    uint64_t size_after, enum os_log_user who)
 {
 	uint8_t hash[16];
-	os_hash128(data, OS_PAGE_SIZE, hash);
+	os_hash128(s, data, OS_PAGE_SIZE, hash);
 	uint64_t size = size_after > o->size ? size_after : o->size;
 	struct os_page *p = pmap_find(&o->pages, page);
 	/* Room for the undo of the page and of the size first: the record

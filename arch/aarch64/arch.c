@@ -137,6 +137,12 @@ void arch_cpu_init(void)
 	a64_gic_init();
 }
 
+/* The portable XXH3 already uses NEON. */
+arch_hash128_fn *arch_fast_hash128(void)
+{
+	return NULL;
+}
+
 const char *arch_name(void)
 {
 	return "aarch64";

@@ -23,6 +23,9 @@ void x86_idt_init(void);
 void x86_pic_eoi(unsigned irq);
 void x86_print_backtrace(uint64_t rbp, unsigned max);
 void x86_boot(uint32_t magic, uint32_t mbi);
+/* XXH3-128 with AVX2 (hash_avx2.c): only once AVX state is enabled, and
+ * with interrupts off. */
+void x86_hash128_avx2(const void *data, size_t len, uint8_t out[16]);
 
 static inline uint64_t read_cr2(void)
 {

@@ -32,4 +32,10 @@ _Noreturn void arch_poweroff(int status);
 /* Prints the return addresses of the current call chain (at most max). */
 void arch_backtrace(unsigned max);
 
+/* XXH3-128 (the store's page hash) done with vector units the portable
+ * code cannot assume (x86_64: AVX2, when the CPU has it), or NULL when
+ * this CPU has nothing faster. Valid after arch_cpu_init. */
+typedef void arch_hash128_fn(const void *data, size_t len, uint8_t out[16]);
+arch_hash128_fn *arch_fast_hash128(void);
+
 #endif

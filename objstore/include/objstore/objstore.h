@@ -62,7 +62,10 @@ struct os_dev {
  * random fills buf with n unpredictable bytes (for new IDs and the store's
  * identity); it may be NULL, and then os_create needs explicit IDs.
  * cache_blocks is how many 4 KiB blocks the store may keep as a read cache
- * of verified pages (0: none; a kernel with its own page cache wants 0). */
+ * of verified pages (0: none; a kernel with its own page cache wants 0).
+ * hash128 is XXH3-128 (the page hash) done the fastest way the embedder
+ * knows, for a CPU the store's portable code cannot assume; NULL: the
+ * store's own. It must give exactly XXH3-128: the disk format rests on it. */
 struct os_env {
 	struct os_dev dev;
 	void *mem_ctx;
@@ -70,6 +73,7 @@ struct os_env {
 	void (*free)(void *mem_ctx, void *ptr);
 	int (*random)(void *mem_ctx, void *buf, size_t n);
 	uint32_t cache_blocks;
+	void (*hash128)(const void *data, size_t len, uint8_t out[16]);
 };
 
 typedef struct os_store os_store;
