@@ -6,13 +6,7 @@
 #include <toy/err.h>
 #include <toy/id.h>
 
-#define XXH_INLINE_ALL
-#define XXH_NO_STREAM
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wmissing-prototypes"
-#include <xxhash.h>
-#pragma clang diagnostic pop
+#include <toy/xxh3.h>
 
 static const char hex_digits[] = "0123456789abcdef";
 

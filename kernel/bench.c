@@ -14,8 +14,7 @@
 #include <kernel/log.h>
 #include <kernel/mem.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include <toy/xxh3.h>
 
 #define ROUNDS 64
 

@@ -3,13 +3,7 @@
  * of the store that includes xxhash.h (header-only, inlined). */
 #include "os_internal.h"
 
-#define XXH_INLINE_ALL
-#define XXH_NO_STREAM
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wmissing-prototypes"
-#include <xxhash.h>
-#pragma clang diagnostic pop
+#include <toy/xxh3.h>
 
 uint64_t os_hash64(const void *data, size_t len)
 {

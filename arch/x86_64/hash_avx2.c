@@ -6,14 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#define XXH_NO_STREAM
 #define XXH_VECTOR XXH_AVX2
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wmissing-prototypes"
-#include <xxhash.h>
-#pragma clang diagnostic pop
+#include <toy/xxh3.h>
 
 #include "x86.h"
 

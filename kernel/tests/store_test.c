@@ -8,13 +8,7 @@
 #include <kernel/test.h>
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#define XXH_NO_STREAM
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wmissing-prototypes"
-#include <xxhash.h>
-#pragma clang diagnostic pop
+#include <toy/xxh3.h>
 
 static void fill(uint8_t *p, size_t n, unsigned seed)
 {
