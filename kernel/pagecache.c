@@ -734,14 +734,20 @@ static int fault_step(uintptr_t va, bool write)
 }
 
 /* Takes back the page mapped at window page idx of w, if one is (a write
- * to a read-only range found it there). */
+ * to a read-only range found it there), unwritten even if dirty (from a
+ * writable mapping before): the window is failing, and nothing from it
+ * becomes durable any more. Writing it could fail too, and leave it
+ * mapped where the poison frame goes. */
 static void take_back(struct pc_window *w, uint64_t idx)
 {
 	struct pc_src s;
 	source(w, idx, &s);
 	struct pc_page *p = lookup(&s.id, s.pno);
-	if (p && p->w == w && p->idx == idx && !(p->flags & PG_BUSY) && retire(p))
-		write_batch(&p, 1); /* dirty from a writable mapping before */
+	if (!p || p->w != w || p->idx != idx || (p->flags & PG_BUSY))
+		return;
+	ring_remove(p);
+	unmap_page(p);
+	drop(p);
 }
 
 /* Maps window page idx, which cannot be brought in (or written) for err,
