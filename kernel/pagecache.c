@@ -39,8 +39,9 @@
  * A window page that cannot be brought in (its block fails its check or
  * cannot be read, or no frame can be freed for it) is lost: it is mapped
  * to the poison frame, shared by all such pages, so the access that
- * faulted completes with meaningless bytes instead of taking the kernel
- * down, and the window is marked failed with the error. From then on
+ * faulted completes with meaningless bytes ("LOST" over and over at
+ * first, recognisable wherever they would leak) instead of taking the
+ * kernel down, and the window is marked failed with the error. From then on
  * pc_window_sync refuses, so nothing computed from those bytes becomes
  * durable, and pc_window_failed tells the window's owner to stop. A write
  * to a page of a read-only range (pc_window_map without writable) ends the
@@ -998,8 +999,9 @@ void pc_stats(struct pc_stats *st)
 void pc_init(uint64_t frames)
 {
 	mutex_lock(&lock);
-	if (!poison_pa)
-		poison_pa = pmm_alloc(1);
+	if (!poison_pa && (poison_pa = pmm_alloc(1)) != 0)
+		for (unsigned i = 0; i < PAGE; i++)
+			((uint8_t *)arch_phys_to_virt(poison_pa))[i] = (uint8_t) "LOST"[i % 4];
 	uint64_t total = pmm_total_count();
 	max_frames = frames ? frames : total * 5 / 8;
 	if (max_frames < 16)

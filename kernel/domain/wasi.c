@@ -8,6 +8,7 @@
 #include <kernel/clock.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
+#include <kernel/pagecache.h>
 #include <string.h>
 #include <toy/wasi.h>
 
@@ -28,18 +29,24 @@ static bool put32(struct domain *d, uint64_t p, uint32_t v)
 	return s != NULL;
 }
 
-/* Writes bytes to the console in NUL-terminated pieces. */
-static void console_out(const uint8_t *p, uint32_t n)
+/* Writes d's bytes to the console in NUL-terminated pieces. Each piece is
+ * copied first, which may fault pages in: if one is lost (the store could
+ * not give it back), the poison frame shows there, and nothing more is
+ * printed. Returns false then. */
+static bool console_out(struct domain *d, const uint8_t *p, uint32_t n)
 {
 	char piece[257];
 	while (n) {
 		uint32_t k = n < 256 ? n : 256;
 		memcpy(piece, p, k);
+		if (d->win && pc_window_failed(d->win))
+			return false;
 		piece[k] = 0;
 		kputs(piece);
 		p += k;
 		n -= k;
 	}
+	return true;
 }
 
 static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
@@ -57,11 +64,10 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		memcpy(&p, iov + 8 * i, 4);
 		memcpy(&len, iov + 8 * i + 4, 4);
 		const uint8_t *s = domain_span(d, p, len);
-		if (!s) {
+		if (!s || !console_out(d, s, len)) {
 			iov = NULL;
 			break;
 		}
-		console_out(s, len);
 		total += len;
 	}
 	if (!iov || !put32(d, (uint32_t)a[3], total))

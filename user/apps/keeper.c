@@ -4,7 +4,9 @@
  * The first run fills them (each page starts with the marker "TOYKEEP!"
  * and its number, so a test can find its blocks in the disk image; the rest
  * is a pattern of the page number), prints "keeper: kept N pages" and parks.
- * Every later boot it resumes after the park, checks every byte, prints
+ * Every later boot it resumes after the park, first echoes its first
+ * page's marker straight from memory (write(2), so the kernel reads the
+ * page: "TOYKEEP!0000 is keeper's first page"), checks every byte, prints
  * "keeper: N pages intact" (or "keeper: page I changed") and parks again.
  * Its memory is read back from the store only when it is touched, so a
  * damaged block shows at that check: the kernel must then stop keeper (the
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <toy.h>
+#include <unistd.h>
 
 #define KEEP_PAGES 16
 #define PAGE       4096
@@ -59,6 +62,8 @@ int main(void)
 			printf("keeper: FAIL park: %s\n", toy_strerror(rc));
 			return 1;
 		}
+		write(1, pages[0], 12); /* the kernel touches the page first */
+		printf(" is keeper's first page\n");
 		int changed = first_changed();
 		if (changed >= 0)
 			printf("keeper: page %d changed\n", changed);
