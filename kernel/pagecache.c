@@ -77,8 +77,8 @@ enum {
 	PG_SWAPCOPY = 1u << 2, /* swap holds exactly this frame */
 	PG_SYNCED = 1u << 3,   /* written by the running sync */
 	PG_READING = 1u << 4,
-	PG_RDONLY = 1u << 6, /* mapped read-only: it lies in a read-only range */
 	PG_EVICTING = 1u << 5,
+	PG_RDONLY = 1u << 6, /* mapped read-only: it lies in a read-only range */
 	PG_BUSY = PG_READING | PG_EVICTING,
 };
 

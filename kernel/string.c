@@ -3,11 +3,9 @@
  *
  * memcpy and memset move 64-bit words once the pointers are 8-byte
  * aligned (for memcpy: when source and destination share their alignment
- * mod 8, as pages, frames and most buffers do), bytes otherwise. Aligned
- * word accesses are fast everywhere and legal where unaligned ones are
- * not: the aarch64 kernel is built with -mstrict-align, under which the
- * compiler turned a plain byte loop into byte loads assembled into words,
- * about 280 MB/s under QEMU. The rest are plain byte loops. */
+ * mod 8, as pages, frames and most buffers do), bytes otherwise: a plain
+ * byte loop copied about 280 MB/s under QEMU, and aligned word accesses
+ * are fast on every CPU. The rest are plain byte loops. */
 #include <stdint.h>
 #include <string.h>
 

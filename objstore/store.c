@@ -146,6 +146,12 @@ static void run_plan(os_store *s, const struct os_obj *o, uint64_t page, uint64_
 	}
 }
 
+/* A device call's answer as the store's error: a positive one is I/O. */
+static int dev_rc(int rc)
+{
+	return rc < 0 ? rc : rc ? TOY_ERR_IO : TOY_OK;
+}
+
 /* Starts r's device read: in the background where the device can, else
  * done by the time this returns. */
 static int run_start(os_store *s, struct run *r)
@@ -160,7 +166,7 @@ static int run_start(os_store *s, struct run *r)
 		for (unsigned i = 0; i <= r->n && rc == TOY_OK; block += r->iov[i++].blocks)
 			rc = d->read(d->ctx, block, r->iov[i].blocks, r->iov[i].buf);
 	}
-	return rc < 0 ? rc : rc ? TOY_ERR_IO : TOY_OK;
+	return dev_rc(rc);
 }
 
 static int run_wait(os_store *s, struct run *r)
@@ -168,8 +174,7 @@ static int run_wait(os_store *s, struct run *r)
 	if (!r->reading)
 		return TOY_OK;
 	r->reading = false;
-	int rc = s->env.dev.read_wait(s->env.dev.ctx);
-	return rc < 0 ? rc : rc ? TOY_ERR_IO : TOY_OK;
+	return dev_rc(s->env.dev.read_wait(s->env.dev.ctx));
 }
 
 /* Checks each page of a run that has been read against its hash. */

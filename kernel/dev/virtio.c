@@ -330,7 +330,6 @@ static void finish_inflight(struct virtq *q)
 	if (!req)
 		return;
 	req->result = wait_used(q);
-	req->done = true;
 	q->broken = req->result == TOY_ERR_IO;
 	q->inflight = NULL;
 }
@@ -349,7 +348,7 @@ int virtq_start(struct virtq *q, const struct virtq_buf *bufs, unsigned nbufs,
 		q->avail[1] = (uint16_t)(idx + 1);
 		arch_mb();
 		mmio_write16(q->notify, q->index);
-		*req = (struct virtq_req){0, false};
+		req->result = 0;
 		q->inflight = req;
 		q->requests++;
 	}

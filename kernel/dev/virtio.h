@@ -53,10 +53,10 @@ struct virtq {
 	struct virtq_req *inflight; /* started, not yet waited for */
 };
 
-/* A started request's outcome, kept by its owner. */
+/* A started request's outcome, kept by its owner (final once the queue's
+ * inflight no longer points at it). */
 struct virtq_req {
 	int64_t result;
-	bool done;
 };
 
 /* One buffer of a request, in kernel virtual memory. */

@@ -7,8 +7,9 @@
  * needs more than VIRTQ_MAX_SEGS descriptors. A vectored read is one
  * request whose data is several buffers, within the same bound; it runs
  * while its caller goes on (blk_readv_start, blk_readv_wait), its header
- * and status kept in the disk's struct, one such read per disk at a time. Flush is offered by QEMU
- * (VIRTIO_BLK_F_FLUSH) and required here: the store's commit depends on it. */
+ * and status kept in the disk's struct, one such read per disk at a time.
+ * Flush is offered by QEMU (VIRTIO_BLK_F_FLUSH) and required here: the
+ * store's commit depends on it. */
 #include <kernel/dev.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
@@ -58,9 +59,14 @@ static int request(struct blkdev *d, uint32_t type, uint64_t sector, void *buf, 
 	return n < 0 || r.status != 0 ? TOY_ERR_IO : 0;
 }
 
+static bool in_range(const struct blkdev *d, uint64_t sector, uint64_t count)
+{
+	return sector <= d->sectors && count <= d->sectors - sector;
+}
+
 static int rw(struct blkdev *d, uint32_t type, uint64_t sector, uint32_t count, void *buf)
 {
-	if (sector > d->sectors || count > d->sectors - sector)
+	if (!in_range(d, sector, count))
 		return TOY_ERR_RANGE;
 	uint8_t *p = buf;
 	while (count) {
@@ -95,7 +101,7 @@ int blk_readv_start(struct blkdev *d, uint64_t sector, const struct blk_iov *iov
 		bytes += (uint64_t)iov[i].count * 512;
 	}
 	bufs[n + 1] = (struct virtq_buf){&d->readv_hdr.status, 1, true};
-	if (bytes > BLK_READV_MAX_BYTES || sector > d->sectors || bytes / 512 > d->sectors - sector)
+	if (bytes > BLK_READV_MAX_BYTES || !in_range(d, sector, bytes / 512))
 		return TOY_ERR_RANGE;
 	int err = virtq_start(&d->q, bufs, n + 2, &d->readv_req);
 	d->reading = !err;

@@ -374,12 +374,11 @@ static void finish(struct domain *d, enum domain_status status, int code)
 
 /* --- the domain's thread ----------------------------------------------------- */
 
-/* The error that lost a page of the domain's memory (the store could not
- * give it back), or 0. The vm then makes no host call of the domain's
+/* The vm makes no host call of a domain whose memory is lost
  * (vm_memory.failed): whatever it would do was computed from meaningless
  * bytes; the trap ends the domain (run), as does the end of its slice if
  * it makes no call. */
-static int memory_lost(const struct domain *d)
+int domain_memory_lost(const struct domain *d)
 {
 	return d->win ? pc_window_failed(d->win) : 0;
 }
@@ -432,7 +431,7 @@ static void run(struct domain *d)
 	d->running = true;
 	for (;;) {
 		int r = vm_run(d->vt, FUEL_SLICE);
-		int lost = memory_lost(d);
+		int lost = domain_memory_lost(d);
 		if (lost && !(r == VM_PAUSED && d->req != REQ_NONE)) { /* a sync refuses it */
 			if (lost == TOY_ERR_PERM)
 				kprintf("domain %s: stopped: it wrote to memory mapped read-only\n",

@@ -94,6 +94,11 @@ int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_c
  * open transaction (store lock held). */
 int domain_save_caps(os_store *os, struct domain *d);
 
+/* The error that lost a page of d's memory (the store could not give it
+ * back, or d wrote to a read-only range), or 0: a host call that copied
+ * from d's memory checks it before it trusts the copy. */
+int domain_memory_lost(const struct domain *d);
+
 /* Whether d's mappings of obj are writable: d holds WRITE on it (a
  * mapping has the rights its domain holds, also when it is restored). */
 bool domain_map_writable(struct domain *d, const toy_id *obj);

@@ -10,7 +10,6 @@
 #include <kernel/kernel.h>
 #include <kernel/log.h>
 #include <kernel/mem.h>
-#include <kernel/pagecache.h>
 #include <kernel/thread.h>
 #include <string.h>
 
@@ -176,8 +175,8 @@ static int hc_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	if (!err && !copy)
 		err = TOY_ERR_NOMEM;
 	if (!err) {
-		memcpy(copy, src, len);         /* may fault pages in: before the lock */
-		err = pc_window_failed(d->win); /* then copy holds nothing to keep */
+		memcpy(copy, src, len);      /* may fault pages in: before the lock */
+		err = domain_memory_lost(d); /* then copy holds nothing to keep */
 	}
 	if (!err) {
 		os_store *os = kstore_lock();

@@ -8,7 +8,6 @@
 #include <kernel/clock.h>
 #include <kernel/kernel.h>
 #include <kernel/log.h>
-#include <kernel/pagecache.h>
 #include <string.h>
 #include <toy/wasi.h>
 
@@ -39,7 +38,7 @@ static bool console_out(struct domain *d, const uint8_t *p, uint32_t n)
 	while (n) {
 		uint32_t k = n < 256 ? n : 256;
 		memcpy(piece, p, k);
-		if (d->win && pc_window_failed(d->win))
+		if (domain_memory_lost(d))
 			return false;
 		piece[k] = 0;
 		kputs(piece);

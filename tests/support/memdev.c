@@ -57,7 +57,7 @@ int memdev_read(void *ctx, uint64_t block, uint32_t n, void *buf)
  * once, its outcome kept for memdev_read_wait. A second one before that,
  * or a wait with none started, is a misuse the store must never make:
  * counted in misuse, and an error. */
-int memdev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
+static int memdev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov)
 {
 	struct memdev *m = ctx;
 	uint64_t n = 0;
@@ -82,7 +82,7 @@ int memdev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsi
 	return TOY_OK;
 }
 
-int memdev_read_wait(void *ctx)
+static int memdev_read_wait(void *ctx)
 {
 	struct memdev *m = ctx;
 	if (!m->reading) {

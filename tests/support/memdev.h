@@ -37,8 +37,6 @@ void memdev_reset_counters(struct memdev *m);
 
 /* Block access helpers shared with the crash device. */
 int memdev_read(void *ctx, uint64_t block, uint32_t n, void *buf);
-int memdev_readv_start(void *ctx, uint64_t block, const struct os_iov *iov, unsigned niov);
-int memdev_read_wait(void *ctx);
 int memdev_write(void *ctx, uint64_t block, uint32_t n, const void *buf);
 int memdev_flush(void *ctx);
 
