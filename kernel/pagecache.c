@@ -15,13 +15,17 @@
  * PG_SWAPCOPY says the swap object holds exactly the frame's contents, so
  * evicting the page needs no write.
  *
- * A fault reads up to READAHEAD pages: the faulting one and those after it
- * that come next in the same object (swap included) and are not cached,
- * with one os_read straight into frames taken contiguous for it, so
- * sequential use costs one store read per run and no copy (the store reads
- * it 64 pages to a device read, checking one such piece while the device
- * reads the next); the pages read ahead start with their accessed bit
- * clear, first in line for eviction if nothing touches them.
+ * A fault reads a run: the faulting page and those after it that come
+ * next in the same object (swap included) and are not cached, with one
+ * os_read straight into frames taken contiguous for it, so sequential use
+ * costs one store read per run and no copy (the store reads it 64 pages to
+ * a device read, checking one such piece while the device reads the next);
+ * the pages read ahead start with their accessed bit clear, first in line
+ * for eviction if nothing touches them. A run is PC_READAHEAD_MIN pages long,
+ * or, for a fault on the page right after the window's last run (a
+ * sequential reader), up to twice as long as that run, PC_READAHEAD_MAX at most:
+ * each run's first device read is one nothing overlaps, and longer runs
+ * pay it less often.
  *
  * Eviction is a clock over the ring: pages the MMU saw accessed get a
  * second chance, the others are unmapped; clean ones are dropped at once,
@@ -69,7 +73,6 @@
 #define NHASH     (1u << HASH_BITS)
 #define BATCH     32 /* pages written per eviction transaction */
 #define MAP_FLAGS (ARCH_MMU_READ | ARCH_MMU_WRITE)
-#define READAHEAD 256 /* pages read by one fault, at most */
 
 enum {
 	PG_MEM = 1u << 0,      /* a memory-object page (else a mapped object's) */
@@ -111,8 +114,10 @@ struct pc_window {
 	bool syncing;
 	struct pc_range *ranges;
 	unsigned nranges, cap;
-	uint64_t *lost; /* pages mapped to the poison frame */
-	int failed;     /* the error that lost the first one, else 0 */
+	uint64_t *lost;   /* pages mapped to the poison frame */
+	int failed;       /* the error that lost the first one, else 0 */
+	uint64_t run_end; /* the page after the last run read in */
+	unsigned run_len; /* that run's length */
 	struct pc_window *next;
 };
 
@@ -587,17 +592,25 @@ static uint64_t frames_to_spare(void)
 	return by_pool < by_cache ? by_pool : by_cache;
 }
 
+/* How many pages a fault at window page idx may read (see the top of the
+ * file). */
+static unsigned readahead(const struct pc_window *w, uint64_t idx)
+{
+	unsigned twice = w->run_len < PC_READAHEAD_MAX / 2 ? 2 * w->run_len : PC_READAHEAD_MAX;
+	return idx == w->run_end && twice > PC_READAHEAD_MIN ? twice : PC_READAHEAD_MIN;
+}
+
 /* The length of the run one read can bring in from window page idx on:
  * the pages after it that come next in the same object (swap included)
- * and are not cached, while frames are plentiful; at most READAHEAD, and
+ * and are not cached, while frames are plentiful; at most readahead(), and
  * 1 for a page known to be zeros. */
 static unsigned run_length(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
 	uint64_t spare = frames_to_spare();
-	unsigned n = 1;
+	unsigned n = 1, max = readahead(w, idx);
 	if (s->zero)
 		return 1;
-	for (uint64_t j = idx + 1; n < READAHEAD && n < spare && j < w->npages; j++, n++) {
+	for (uint64_t j = idx + 1; n < max && n < spare && j < w->npages; j++, n++) {
 		struct pc_src t;
 		source(w, j, &t);
 		if (t.zero || t.from_swap != s->from_swap || t.pno != s->pno + n ||
@@ -607,12 +620,19 @@ static unsigned run_length(struct pc_window *w, uint64_t idx, const struct pc_sr
 	return n;
 }
 
+/* Page i of the run that starts with page first (new_run's). */
+static struct pc_page *run_page(struct pc_page *first, unsigned i)
+{
+	return i ? lookup(&first->id, first->pno + i) : first;
+}
+
 /* New busy pages for window pages idx, idx+1, ... in contiguous frames,
  * so that one read fills them all: up to want of them, fewer if the
  * frames free in a row or the heap run short. Returns how many (0 when no
- * frame is free); a page known to be zeros gets a zeroed frame. */
+ * frame is free), the first in *first; a page known to be zeros gets a
+ * zeroed frame. */
 static unsigned new_run(struct pc_window *w, uint64_t idx, const struct pc_src *s, unsigned want,
-			struct pc_page **run)
+			struct pc_page **first)
 {
 	size_t got;
 	uint64_t pa = pmm_alloc_top_run(want, &got);
@@ -620,9 +640,11 @@ static unsigned new_run(struct pc_window *w, uint64_t idx, const struct pc_src *
 	while (n < got) {
 		struct pc_src t = *s;
 		t.pno += n;
-		if (!(run[n] = new_page(w, idx + n, &t, pa + n * PAGE)))
+		struct pc_page *p = new_page(w, idx + n, &t, pa + n * PAGE);
+		if (!p)
 			break;
-		n++;
+		if (!n++)
+			*first = p;
 	}
 	if (n < got)
 		pmm_free(pa + n * PAGE, got - n);
@@ -634,13 +656,13 @@ static unsigned new_run(struct pc_window *w, uint64_t idx, const struct pc_src *
 /* Reads the run's pages, whose frames are contiguous, with one os_read
  * straight into them (the object may end inside the run: the rest is
  * zeroed). Called without the cache lock. */
-static int64_t read_run(struct pc_window *w, const struct pc_src *s, struct pc_page **run,
+static int64_t read_run(struct pc_window *w, const struct pc_src *s, const struct pc_page *first,
 			unsigned n)
 {
 	os_store *os = store_lock();
 	const toy_id *from = s->from_swap ? &w->swap : &s->id;
-	uint64_t off = (s->from_swap ? run[0]->idx : s->pno) * PAGE;
-	uint8_t *buf = frame(run[0]);
+	uint64_t off = (s->from_swap ? first->idx : s->pno) * PAGE;
+	uint8_t *buf = frame(first);
 	int64_t got = os ? os_read(os, from, off, buf, n * PAGE) : TOY_ERR_NOTFOUND;
 	kstore_unlock();
 	if (got >= 0)
@@ -654,8 +676,8 @@ static int64_t read_run(struct pc_window *w, const struct pc_src *s, struct pc_p
  * read (a page known to be zeros needs none). */
 static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 {
-	struct pc_page *run[READAHEAD];
-	unsigned n = new_run(w, idx, s, run_length(w, idx, s), run);
+	struct pc_page *first;
+	unsigned n = new_run(w, idx, s, run_length(w, idx, s), &first);
 	if (!n) {
 		int r = evict_some();
 		return r == EVICT_NONE ? TOY_ERR_NOMEM : r ? r : FAULT_AGAIN;
@@ -664,22 +686,24 @@ static int page_in(struct pc_window *w, uint64_t idx, const struct pc_src *s)
 	unsigned keep = n;
 	if (!s->zero) {
 		mutex_unlock(&lock);
-		got = read_run(w, s, run, n);
+		got = read_run(w, s, first, n);
 		if (got < 0 && n > 1) { /* one bad page must not lose the others */
 			keep = 1;
-			got = read_run(w, s, run, 1);
+			got = read_run(w, s, first, 1);
 		}
 		mutex_lock(&lock);
 		stats.reads += keep;
 	}
-	int err =
-	    got < 0 ? (int)got
-		    : arch_mmu_map_clean(page_va(run[0]), run[0]->pa, keep, map_flags(s->writable));
+	int err = got < 0
+		      ? (int)got
+		      : arch_mmu_map_clean(page_va(first), first->pa, keep, map_flags(s->writable));
 	if (err)
-		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(run[0]),
+		klog(LOG_ERROR, "pagecache: page-in at %p: %s", (void *)page_va(first),
 		     toy_strerror(err));
-	for (unsigned i = 0; i < n; i++) {
-		struct pc_page *p = run[i];
+	w->run_end = err ? 0 : idx + keep;
+	w->run_len = err ? 0 : keep;
+	for (unsigned i = n; i-- > 0;) { /* the last first: run_page finds the others */
+		struct pc_page *p = run_page(first, i);
 		p->flags &= ~PG_READING;
 		if (err || i >= keep) {
 			drop(p);

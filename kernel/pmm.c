@@ -8,10 +8,10 @@
  * code as single frames. A bitmap of 4 GiB is 128 KiB of .bss; a first-fit
  * scan over it is fast enough for a kernel that allocates mostly at boot.
  * The page cache takes its frames from the top down (pmm_alloc_top_run:
- * the contiguous run one disk read fills), so the many
- * frames it holds gather at the top of memory instead of breaking up the
- * runs the heap carves large blocks from; top_hint is at or above the
- * highest free frame. */
+ * the contiguous run one disk read fills, the highest one long enough, or
+ * the longest near the top), so the many frames it holds gather at the
+ * top of memory instead of breaking up the runs the heap carves large
+ * blocks from; top_hint is at or above the highest free frame. */
 #include <arch/irq.h>
 #include <arch/mmu.h>
 #include <kernel/log.h>
@@ -20,6 +20,7 @@
 
 #define PMM_MAX_BYTES (4ull << 30)
 #define PMM_FRAMES    (PMM_MAX_BYTES / ARCH_PAGE_SIZE)
+#define TOP_SCAN      16384u /* frames pmm_alloc_top_run looks through, at most */
 
 static uint64_t bitmap[PMM_FRAMES / 64];
 static size_t nframes; /* frames below the highest usable address */
@@ -109,33 +110,53 @@ uint64_t pmm_alloc(size_t n)
 	return pa;
 }
 
-/* The highest free frame below limit, or SIZE_MAX. */
-static size_t find_top(size_t limit)
+/* The highest run of want free frames below limit, else the longest run
+ * among the frames TOP_SCAN below the highest free one: its first frame,
+ * its length in *len (0 when no frame is free), and the highest free
+ * frame in *high. */
+static size_t find_top_run(size_t limit, size_t want, size_t *len, size_t *high)
 {
+	size_t best = SIZE_MAX, run = 0;
+	*len = 0;
+	*high = SIZE_MAX;
 	for (size_t f = limit; f-- > 0;) {
-		if (bitmap[f / 64] == ~0ull) {
-			f &= ~(size_t)63;
+		if (*high != SIZE_MAX && *high - f >= TOP_SCAN)
+			break;
+		if (bitmap[f / 64] == ~0ull || frame_used(f)) {
+			run = 0;
+			if (bitmap[f / 64] == ~0ull)
+				f &= ~(size_t)63;
 			continue;
 		}
-		if (!frame_used(f))
-			return f;
+		if (*high == SIZE_MAX)
+			*high = f;
+		if (++run > *len) {
+			best = f;
+			*len = run;
+		}
+		if (run == want)
+			break;
 	}
-	return SIZE_MAX;
+	return best;
 }
 
 uint64_t pmm_alloc_top_run(size_t max, size_t *n)
 {
-	bool on = arch_irq_save();
-	size_t f = find_top(top_hint), got = 0;
-	if (f != SIZE_MAX) {
-		while (got < max && got <= f && !frame_used(f - got))
-			frame_set(f - got++, true);
-		nfree -= got;
-		top_hint = f + 1 - got;
+	size_t got, high;
+	if (!max) {
+		*n = 0;
+		return 0;
 	}
+	bool on = arch_irq_save();
+	size_t f = find_top_run(top_hint, max, &got, &high);
+	for (size_t i = 0; i < got; i++)
+		frame_set(f + i, true);
+	nfree -= got;
+	if (got)
+		top_hint = f + got == high + 1 ? f : high + 1;
 	arch_irq_restore(on);
 	*n = got;
-	return got ? (uint64_t)(f + 1 - got) * ARCH_PAGE_SIZE : 0;
+	return got ? (uint64_t)f * ARCH_PAGE_SIZE : 0;
 }
 
 void pmm_free(uint64_t pa, size_t n)

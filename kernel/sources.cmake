@@ -25,3 +25,8 @@ endforeach()
 # arch/host: the kernel's "machine" as a Linux process, relative to arch/host.
 file(GLOB TOY_HOST_ARCH_SOURCES RELATIVE ${CMAKE_SOURCE_DIR}/arch/host CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/arch/host/*.c)
+# The one file with AVX2 code, run only where the CPU has it (arch/host/arch.c);
+# a source property, so set in each directory that includes this file.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/arch/host/hash_avx2.c PROPERTIES COMPILE_OPTIONS -mavx2)
+endif()

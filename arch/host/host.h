@@ -3,6 +3,7 @@
 #define HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define HOST_RAM      (64ull << 20)
@@ -20,5 +21,8 @@ bool host_in_window(uintptr_t va);
 /* Handles a fault that only the emulated accessed/dirty bits caused
  * (mmu.c): sets the bit, restores the access and returns true. */
 bool host_mmu_fault(uintptr_t va);
+
+/* XXH3-128 with AVX2 (hash_avx2.c; x86_64 hosts only). */
+void host_hash128_avx2(const void *data, size_t len, uint8_t out[16]);
 
 #endif

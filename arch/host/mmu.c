@@ -2,7 +2,9 @@
  * as the direct map; arch_mmu_map maps pages of it again (MAP_FIXED)
  * inside a reserved window of HOST_MAP_SIZE bytes of PROT_NONE address
  * space, so aliasing behaves as on a machine and several 4 GiB page-cache
- * windows fit.
+ * windows fit. Both mappings are populated when made (MAP_POPULATE), as
+ * RAM exists before it is used and a map call writes its page-table
+ * entries: Linux's first-touch faults are no part of the machine.
  *
  * The accessed and dirty bits are emulated with page protections, as a
  * kernel without hardware dirty bits would: a new mapping reports both set
@@ -41,7 +43,7 @@ void host_mem_init(void)
 	ram_fd = memfd_create("toy-ram", 0);
 	if (ram_fd < 0 || ftruncate(ram_fd, (off_t)HOST_RAM) != 0)
 		abort();
-	ram = mmap(NULL, HOST_RAM, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
+	ram = mmap(NULL, HOST_RAM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ram_fd, 0);
 	window = mmap(NULL, HOST_MAP_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		      -1, 0);
 	ptes = mmap(NULL, HOST_PAGES * sizeof(*ptes), PROT_READ | PROT_WRITE,
@@ -112,8 +114,8 @@ static int map_pages(uintptr_t va, uint64_t pa, size_t n, unsigned flags, bool c
 	unsigned f = (flags & (ARCH_MMU_WRITE | ARCH_MMU_NOCACHE)) | ARCH_MMU_READ |
 		     ARCH_MMU_ACCESSED | (clean ? 0 : ARCH_MMU_DIRTY);
 	int prot = prot_for(f);
-	void *p = mmap((void *)page_of(va), n * ARCH_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
-		       ram_fd, (off_t)base);
+	void *p = mmap((void *)page_of(va), n * ARCH_PAGE_SIZE, prot,
+		       MAP_SHARED | MAP_FIXED | MAP_POPULATE, ram_fd, (off_t)base);
 	if (p == MAP_FAILED)
 		return TOY_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++)

@@ -31,6 +31,26 @@ KTEST(pmm_exhaustion)
 	return 0;
 }
 
+/* pmm_alloc_top_run passes over runs too short for it at the top of
+ * memory (a firmware's reservations, frames in use) to the highest one
+ * long enough. */
+KTEST(pmm_top_run_skips_short_runs)
+{
+	size_t before = pmm_free_count(), n, m;
+	uint64_t top = pmm_alloc_top_run(64, &n);
+	KCHECK(top && n == 64);            /* a fresh boot has such a run high up */
+	for (size_t i = 0; i < 64; i += 8) /* frees it back as runs of 7 */
+		pmm_free(top + (i + 1) * ARCH_PAGE_SIZE, 7);
+	uint64_t run = pmm_alloc_top_run(32, &m);
+	KCHECK(run && m == 32);
+	KCHECK(run + 32 * ARCH_PAGE_SIZE <= top || run >= top + 64 * ARCH_PAGE_SIZE);
+	pmm_free(run, m);
+	for (size_t i = 0; i < 64; i += 8)
+		pmm_free(top + i * ARCH_PAGE_SIZE, 1);
+	KCHECK(pmm_free_count() == before);
+	return 0;
+}
+
 KTEST(heap_sizes)
 {
 	size_t before = heap_in_use();

@@ -166,6 +166,39 @@ KTEST(pc_window_bigger_than_cache)
 	return 0;
 }
 
+/* Pages read by the fault at window page i of f (and the page checked). */
+static uint64_t reads_for_fault(struct fixture *f, uint64_t i)
+{
+	struct pc_stats before, after;
+	pc_stats(&before);
+	bool ok = stamped(f->base + i * PAGE, i, old_byte(i));
+	pc_stats(&after);
+	return ok ? after.reads - before.reads : 0;
+}
+
+/* Read-ahead doubles while each fault lands right after the last run, up to
+ * the most; a fault elsewhere starts over; a run stops at a cached page. */
+KTEST(pc_readahead_grows)
+{
+	struct fixture f;
+	const uint64_t lo = PC_READAHEAD_MIN, hi = PC_READAHEAD_MAX;
+	const uint64_t third = 4 * lo < hi ? 4 * lo : hi;
+	const uint64_t n = 3 * lo + third + lo + lo / 2;
+	KCHECK(setup(&f, n, 0) == 0);
+	pc_init(2 * n); /* room for all: only read-ahead decides the runs */
+	KCHECK(create(&f, n * PAGE) == 0);
+	KCHECK(reads_for_fault(&f, 0) == lo);
+	KCHECK(reads_for_fault(&f, lo) == 2 * lo);
+	KCHECK(reads_for_fault(&f, 3 * lo) == third);
+	uint64_t far = 3 * lo + third + lo / 2; /* not where the last run ended */
+	KCHECK(reads_for_fault(&f, far) == lo);
+	KCHECK(reads_for_fault(&f, 3 * lo + third) == lo / 2); /* up to far, cached */
+	for (uint64_t i = 0; i < n; i++)
+		KCHECK(stamped(f.base + i * PAGE, i, old_byte(i)));
+	teardown(&f);
+	return 0;
+}
+
 /* Sync writes resident and swapped pages to the memory object and sets its
  * size; afterwards the pages are clean and come back from the object. */
 KTEST(pc_sync)

@@ -21,9 +21,10 @@ void pmm_init(const struct boot_info *bi);
  * address of the first, or 0 when none are free. */
 uint64_t pmm_alloc(size_t n);
 
-/* Allocates up to max physically contiguous frames, the highest free ones
- * (the page cache's, kept away from the low memory the heap's contiguous
- * blocks come from), not zeroed (the page cache fills most frames from the
+/* Allocates up to max physically contiguous frames, high in memory (the
+ * page cache's, kept away from the low memory the heap's contiguous blocks
+ * come from): the highest run of max free frames, or else the longest run
+ * near the highest free frame; not zeroed (the page cache fills most frames from the
  * disk whole). Returns the physical address of the first and their number
  * in *n (at least 1), or 0 when no frame is free. */
 uint64_t pmm_alloc_top_run(size_t max, size_t *n);

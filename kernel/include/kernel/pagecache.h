@@ -41,6 +41,12 @@
 
 struct pc_window;
 
+/* A fault reads PC_READAHEAD_MIN pages at most (fewer where the object's
+ * pages stop coming in a row), or, right after the window's last run,
+ * twice that run's length, up to PC_READAHEAD_MAX (pagecache.c). */
+#define PC_READAHEAD_MIN 256u
+#define PC_READAHEAD_MAX 1024u
+
 /* Sets up the cache; it may use up to max_frames frames (0: a default share
  * of RAM, 5/8 of it); it also evicts whenever free frames run low. Called
  * at boot, after the store is mounted; calling it again changes the budget
