@@ -60,7 +60,8 @@ KTEST(store_commit_remount)
 
 /* The CPU's faster XXH3-128, where there is one, gives what the portable
  * one gives: every length round the 16/128/240-byte and stripe edges, any
- * alignment, and pages, since the disk format rests on it. */
+ * alignment, and pages of a pattern and of noise, since the disk format
+ * rests on it. */
 KTEST(store_fast_hash)
 {
 	arch_hash128_fn *fast = arch_fast_hash128();
@@ -83,6 +84,19 @@ KTEST(store_fast_hash)
 			fast(buf + off, lens[i], got);
 			KCHECK(memcmp(want, got, 16) == 0);
 		}
+	uint64_t x = 0x9e3779b97f4a7c15ull; /* whole pages of noise, as the store hashes */
+	for (int page = 0; page < 16; page++) {
+		for (size_t i = 0; i < 4096; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			buf[i] = (uint8_t)(x >> 56);
+		}
+		uint8_t want[16], got[16];
+		XXH128_hash_t h = XXH3_128bits(buf, 4096);
+		memcpy(want, &h.low64, 8);
+		memcpy(want + 8, &h.high64, 8);
+		fast(buf, 4096, got);
+		KCHECK(memcmp(want, got, 16) == 0);
+	}
 	kfree(buf);
 	return 0;
 }

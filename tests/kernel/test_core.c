@@ -1,9 +1,9 @@
 /* test_core.c — the portable kernel core on arch/host under cmocka:
  * formatting, the command line, the clock, frames, the heap, device mappings, random
  * bytes, threads, sleeping, mutexes, and the kernel's store code (boot
- * counter, not-a-store report) and the page cache's tests (pc_) on a
- * file disk, with page faults as SIGSEGV (arch/host/trap.c). The in-kernel tests that
- * need no devices (pmm_, heap_, thread_create_, mutex_, timer_,
+ * counter, not-a-store report), the CPU's faster page hash against XXH3,
+ * and the page cache's tests (pc_) on a file disk, with page faults as SIGSEGV (arch/host/trap.c).
+ * The in-kernel tests that need no devices (pmm_, heap_, thread_create_, mutex_, timer_,
  * vm_stack_guard) run here too, through the same registry the kernel
  * uses; those that need hardware preemption or accessed/dirty bits run
  * only under QEMU. */
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <arch/boot.h>
+#include <arch/cpu.h>
 #include <arch/irq.h>
 #include <arch/mmu.h>
 #include <kernel/clock.h>
@@ -25,6 +26,7 @@
 #include <kernel/thread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <toy/xxh3.h>
 #include <unistd.h>
 
 static int boot(void **state)
@@ -249,6 +251,32 @@ static void test_pagecache(void **state)
 	unlink(path);
 }
 
+/* arch_fast_hash128, where this CPU has one (AVX2 on x86_64), gives
+ * XXH3_128bits: pages of noise (its page path) at any alignment, and the
+ * lengths round XXH3's edges (the library's path). */
+static void test_fast_hash(void **state)
+{
+	(void)state;
+	arch_hash128_fn *fast = arch_fast_hash128();
+	if (!fast)
+		skip(); /* the portable XXH3 is all there is */
+	static uint8_t buf[3 * 4096];
+	uint64_t x = 1;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		buf[i] = (uint8_t)(x >> 56);
+	}
+	static const size_t lens[] = {0, 17, 129, 240, 241, 1024, 1025, 4095, 4096, 4097, 8192};
+	for (size_t off = 0; off < 4096; off += 509)
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			XXH128_hash_t want = XXH3_128bits(buf + off, lens[i]);
+			uint8_t got[16];
+			fast(buf + off, lens[i], got);
+			assert_memory_equal(got, &want.low64, 8);
+			assert_memory_equal(got + 8, &want.high64, 8);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +291,7 @@ int main(void)
 	    cmocka_unit_test(test_store_boot_counter),
 	    cmocka_unit_test(test_store_not_a_store),
 	    cmocka_unit_test(test_pagecache),
+	    cmocka_unit_test(test_fast_hash),
 	};
 	return cmocka_run_group_tests(tests, boot, NULL);
 }
