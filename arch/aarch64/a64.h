@@ -3,6 +3,7 @@
 #define A64_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PHYS_MAP   0xffff000000000000ull /* direct map: physical 0 .. 512 GiB */
@@ -55,6 +56,8 @@ void a64_gic_enable(unsigned intid);
 void a64_boot(uint64_t dtb_pa, uint64_t handoff_pa);
 void a64_timer_rearm(void);
 void a64_mmu_init(void);
+/* XXH3-128, pages in one pass (hash_neon.c). */
+void a64_hash128_neon(const void *data, size_t len, uint8_t out[16]);
 extern uint64_t a64_entry_cycles;
 
 #endif

@@ -1,5 +1,5 @@
 /* hash_avx2.c (host) — XXH3-128 with AVX2 (a page through
- * toy/xxh3_page_avx2.h), for arch_fast_hash128 on an x86_64 host whose CPU
+ * toy/xxh3_page.h), for arch_fast_hash128 on an x86_64 host whose CPU
  * has it (arch.c asks). On x86_64 this is the only file of toy-host built
  * with -mavx2 (kernel/sources.cmake); elsewhere it is empty. The result is
  * XXH3's, bit for bit, whatever code computes it. */
@@ -10,14 +10,14 @@
 
 #define XXH_VECTOR XXH_AVX2
 #include <toy/xxh3.h>
-#include <toy/xxh3_page_avx2.h>
+#include <toy/xxh3_page.h>
 
 #include "host.h"
 
 void host_hash128_avx2(const void *data, size_t len, uint8_t out[16])
 {
 	if (len == XXH3_PAGE) { /* what the store hashes */
-		xxh3_page_avx2(data, out);
+		xxh3_page(data, out);
 		return;
 	}
 	XXH128_hash_t h = XXH3_128bits(data, len);

@@ -32,9 +32,11 @@ _Noreturn void arch_poweroff(int status);
 /* Prints the return addresses of the current call chain (at most max). */
 void arch_backtrace(unsigned max);
 
-/* XXH3-128 (the store's page hash) done with vector units the portable
- * code cannot assume (x86_64: AVX2, when the CPU has it), or NULL when
- * this CPU has nothing faster. Valid after arch_cpu_init. */
+/* XXH3-128 (the store's page hash), faster than the portable code: with
+ * vector units it cannot assume (x86_64 and x86_64 hosts: AVX2, when the
+ * CPU has it) or, for pages, a pass over two blocks at a time
+ * (toy/xxh3_page.h; aarch64 with NEON); NULL when this CPU has nothing
+ * faster. Valid after arch_cpu_init. */
 typedef void arch_hash128_fn(const void *data, size_t len, uint8_t out[16]);
 arch_hash128_fn *arch_fast_hash128(void);
 
