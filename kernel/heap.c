@@ -56,14 +56,18 @@ static bool refill(unsigned c)
 	return true;
 }
 
+/* A block of class c, counted in in_use, with interrupts off once (under
+ * QEMU turning them back on costs a trip out of the translated code). */
 static struct hdr *alloc_small(unsigned c)
 {
 	bool on = arch_irq_save();
 	struct free_block *b = free_lists[c];
 	if (!b && refill(c))
 		b = free_lists[c];
-	if (b)
+	if (b) {
 		free_lists[c] = b->next;
+		in_use += (size_t)1 << (c + MIN_SHIFT);
+	}
 	arch_irq_restore(on);
 	return (struct hdr *)b;
 }
@@ -72,7 +76,12 @@ static struct hdr *alloc_large(size_t total, uint64_t *frames)
 {
 	*frames = (total + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE;
 	uint64_t pa = pmm_alloc(*frames);
-	return pa ? arch_phys_to_virt(pa) : NULL;
+	if (!pa)
+		return NULL;
+	bool on = arch_irq_save();
+	in_use += *frames * ARCH_PAGE_SIZE;
+	arch_irq_restore(on);
+	return arch_phys_to_virt(pa);
 }
 
 void *kmalloc(size_t size)
@@ -88,9 +97,6 @@ void *kmalloc(size_t size)
 	h->magic = HEAP_MAGIC;
 	h->cls = c < NCLASSES ? c : NCLASSES;
 	h->frames = frames;
-	bool on = arch_irq_save();
-	in_use += c < NCLASSES ? (size_t)1 << (c + MIN_SHIFT) : frames * ARCH_PAGE_SIZE;
-	arch_irq_restore(on);
 	return (char *)h + HDR;
 }
 

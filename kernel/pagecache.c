@@ -68,11 +68,12 @@
 #include <string.h>
 #include <toy/err.h>
 
-#define PAGE      ARCH_PAGE_SIZE
-#define HASH_BITS 14
-#define NHASH     (1u << HASH_BITS)
-#define BATCH     32 /* pages written per eviction transaction */
-#define MAP_FLAGS (ARCH_MMU_READ | ARCH_MMU_WRITE)
+#define PAGE       ARCH_PAGE_SIZE
+#define HASH_BITS  14
+#define NHASH      (1u << HASH_BITS)
+#define BATCH      32 /* pages written per eviction transaction */
+#define MAP_FLAGS  (ARCH_MMU_READ | ARCH_MMU_WRITE)
+#define MAX_SPARES PC_READAHEAD_MAX /* page structs kept for reuse, at most */
 
 enum {
 	PG_MEM = 1u << 0,      /* a memory-object page (else a mapped object's) */
@@ -133,7 +134,9 @@ struct pc_src {
 static struct mutex lock;
 static struct waitq busy_q; /* woken whenever a busy page settles */
 static struct pc_page *hash[NHASH];
-static struct pc_page *hand; /* the clock hand; NULL when the ring is empty */
+static struct pc_page *hand;   /* the clock hand; NULL when the ring is empty */
+static struct pc_page *spares; /* structs of dropped pages, for new ones */
+static unsigned nspares;
 static struct pc_window *windows;
 static uint64_t max_frames, low_water;
 static struct pc_stats stats;
@@ -248,12 +251,19 @@ static void ring_remove(struct pc_page *p)
 	p->prev = p->next = NULL;
 }
 
-/* Frees a page that is off the ring and unmapped. */
+/* Frees a page that is off the ring and unmapped (its struct to the
+ * spares, while there are few). */
 static void drop(struct pc_page *p)
 {
 	hash_remove(p);
 	pmm_free(p->pa, 1);
-	kfree(p);
+	if (nspares < MAX_SPARES) {
+		p->hnext = spares;
+		spares = p;
+		nspares++;
+	} else {
+		kfree(p);
+	}
 	stats.frames_used--;
 }
 
@@ -565,7 +575,13 @@ enum { FAULT_DONE, FAULT_AGAIN, FAULT_NOT_OURS };
 static struct pc_page *new_page(struct pc_window *w, uint64_t idx, const struct pc_src *s,
 				uint64_t pa)
 {
-	struct pc_page *p = kzalloc(sizeof(*p));
+	struct pc_page *p = spares;
+	if (p) {
+		spares = p->hnext;
+		nspares--;
+	} else {
+		p = kmalloc(sizeof(*p));
+	}
 	if (!p)
 		return NULL;
 	*p = (struct pc_page){.id = s->id,

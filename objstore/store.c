@@ -98,18 +98,20 @@ _Static_assert(2 * OS_READ_GAPS + 1 <= OS_READV_MAX_IOV &&
  * lives in) as the scratch block. */
 struct run {
 	struct os_iov iov[2 * OS_READ_GAPS + 1];
-	unsigned n;      /* iov[n] is the open one: the pages' own blocks */
-	uint64_t block;  /* where iov[0] starts */
-	uint64_t next;   /* the block that would extend the open buffer */
-	uint64_t page;   /* the run is pages [page, page + npages) */
-	uint64_t npages; /* 0: nothing (left) to check */
-	bool reading;    /* the device is reading it (readv_start) */
+	unsigned n;                    /* iov[n] is the open one: the pages' own blocks */
+	uint64_t block;                /* where iov[0] starts */
+	uint64_t next;                 /* the block that would extend the open buffer */
+	uint64_t page;                 /* the run is pages [page, page + npages) */
+	uint64_t npages;               /* 0: nothing (left) to check */
+	bool reading;                  /* the device is reading it (readv_start) */
+	uint8_t hash[OS_READ_RUN][16]; /* the pages' own, copied while planning */
 };
 
-/* Extends the run by the page in block b, if b comes next on the device
- * or after a single block the run can skip. */
-static bool run_extend(os_store *s, struct run *r, uint64_t b)
+/* Extends the run by page p, if its block comes next on the device or
+ * after a single block the run can skip. */
+static bool run_extend(os_store *s, struct run *r, const struct os_page *p)
 {
+	uint64_t b = p->block;
 	if (b == r->next) {
 		r->iov[r->n].blocks++;
 	} else if (b == r->next + 1 && r->n + 2 < 2 * OS_READ_GAPS + 1) {
@@ -121,7 +123,7 @@ static bool run_extend(os_store *s, struct run *r, uint64_t b)
 		return false;
 	}
 	r->next = b + 1;
-	r->npages++;
+	memcpy(r->hash[r->npages++], p->hash, 16);
 	return true;
 }
 
@@ -134,14 +136,19 @@ static void run_plan(os_store *s, const struct os_obj *o, uint64_t page, uint64_
 		     struct run *r)
 {
 	const struct os_page *first = pmap_find(&o->pages, page);
-	*r = (struct run){.iov = {{out, 1}}, .page = page, .npages = 1};
+	r->iov[0] = (struct os_iov){out, 1};
+	r->n = 0;
+	r->page = page;
+	r->npages = 1;
+	r->reading = false;
 	if (!first || log_chunk_data(s, first->block))
 		return;
 	r->block = first->block;
 	r->next = first->block + 1;
+	memcpy(r->hash[0], first->hash, 16);
 	while (r->npages < max && r->npages < OS_READ_RUN) {
 		const struct os_page *p = pmap_find(&o->pages, page + r->npages);
-		if (!p || log_chunk_data(s, p->block) || !run_extend(s, r, p->block))
+		if (!p || log_chunk_data(s, p->block) || !run_extend(s, r, p))
 			break;
 	}
 }
@@ -178,13 +185,13 @@ static int run_wait(os_store *s, struct run *r)
 }
 
 /* Checks each page of a run that has been read against its hash. */
-static int run_check(const os_store *s, const struct os_obj *o, const struct run *r)
+static int run_check(const os_store *s, const struct run *r)
 {
 	const uint8_t *data = r->iov[0].buf;
 	for (uint64_t i = 0; i < r->npages; i++) {
 		uint8_t h[16];
 		os_hash128(s, data + i * OS_PAGE_SIZE, OS_PAGE_SIZE, h);
-		if (memcmp(h, pmap_find(&o->pages, r->page + i)->hash, 16) != 0)
+		if (memcmp(h, r->hash[i], 16) != 0)
 			return TOY_ERR_CORRUPT;
 	}
 	return TOY_OK;
@@ -195,28 +202,32 @@ static int run_check(const os_store *s, const struct os_obj *o, const struct run
  * One read at most is ever outstanding, and none when this returns. */
 static int read_pages(os_store *s, const struct os_obj *o, uint64_t page, uint64_t n, uint8_t *out)
 {
-	struct run prev = {.npages = 0}, cur;
+	struct run runs[2], *prev = &runs[0], *cur = &runs[1];
 	int rc = TOY_OK;
-	for (uint64_t done = 0; done < n && rc == TOY_OK; done += cur.npages) {
-		run_plan(s, o, page + done, n - done, out + done * OS_PAGE_SIZE, &cur);
-		uint64_t npages = cur.npages;
-		rc = run_wait(s, &prev);
+	prev->npages = 0;
+	prev->reading = false;
+	for (uint64_t done = 0; done < n && rc == TOY_OK;) {
+		run_plan(s, o, page + done, n - done, out + done * OS_PAGE_SIZE, cur);
+		uint64_t npages = cur->npages;
+		rc = run_wait(s, prev);
 		if (rc == TOY_OK && npages == 1) {
-			rc = read_page(s, o, cur.page, out + done * OS_PAGE_SIZE);
-			cur.npages = 0; /* checked */
+			rc = read_page(s, o, cur->page, out + done * OS_PAGE_SIZE);
+			cur->npages = 0; /* checked */
 		} else if (rc == TOY_OK) {
-			rc = run_start(s, &cur);
+			rc = run_start(s, cur);
 		}
 		if (rc == TOY_OK)
-			rc = run_check(s, o, &prev);
+			rc = run_check(s, prev);
 		if (rc != TOY_OK)
-			run_wait(s, &cur);
+			run_wait(s, cur);
+		struct run *checked = prev;
 		prev = cur;
-		cur.npages = npages;
+		cur = checked;
+		done += npages;
 	}
 	if (rc == TOY_OK)
-		rc = run_wait(s, &prev);
-	return rc == TOY_OK ? run_check(s, o, &prev) : rc;
+		rc = run_wait(s, prev);
+	return rc == TOY_OK ? run_check(s, prev) : rc;
 }
 
 static int grow_size(os_store *s, struct os_obj *o, uint64_t size)
