@@ -51,6 +51,42 @@ KTEST(pmm_top_run_skips_short_runs)
 	return 0;
 }
 
+/* With memory full but for runs of 3, 5 and 2 frames, a request for more
+ * gets the longest of them. (Takes every free frame for a moment.) */
+KTEST(pmm_top_run_settles_for_longest)
+{
+	enum { MAX_HELD = 4096 };
+	size_t before = pmm_free_count(), nheld = 0, got = 0;
+	struct held {
+		uint64_t pa;
+		size_t n;
+	} *held = kmalloc(MAX_HELD * sizeof(*held));
+	KCHECK(held);
+	uint64_t pa, run = 0, first = 0;
+	while (nheld < MAX_HELD && (pa = pmm_alloc_top_run(1u << 16, &held[nheld].n)))
+		held[nheld++].pa = pa;
+	bool full = pmm_free_count() == 0 && nheld && held[0].n >= 13;
+	if (full) { /* frames 1-3, 5-9 and 11-12 of the highest run come free */
+		first = held[0].pa;
+		pmm_free(held[0].pa + 1 * ARCH_PAGE_SIZE, 3);
+		pmm_free(held[0].pa + 5 * ARCH_PAGE_SIZE, 5);
+		pmm_free(held[0].pa + 11 * ARCH_PAGE_SIZE, 2);
+		run = pmm_alloc_top_run(64, &got);
+		pmm_free(run, got);
+		pmm_free(first, 1); /* and what stayed in use */
+		pmm_free(first + 4 * ARCH_PAGE_SIZE, 1);
+		pmm_free(first + 10 * ARCH_PAGE_SIZE, 1);
+		pmm_free(first + 13 * ARCH_PAGE_SIZE, held[0].n - 13);
+	}
+	for (size_t i = full ? 1 : 0; i < nheld; i++)
+		pmm_free(held[i].pa, held[i].n);
+	kfree(held);
+	KCHECK(full);
+	KCHECK(got == 5 && run == first + 5 * ARCH_PAGE_SIZE);
+	KCHECK(pmm_free_count() == before);
+	return 0;
+}
+
 KTEST(heap_sizes)
 {
 	size_t before = heap_in_use();
