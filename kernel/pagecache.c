@@ -21,11 +21,12 @@
  * costs one store read per run and no copy (the store reads it 64 pages to
  * a device read, checking one such piece while the device reads the next);
  * the pages read ahead start with their accessed bit clear, first in line
- * for eviction if nothing touches them. A run is PC_READAHEAD_MIN pages long,
- * or, for a fault on the page right after the window's last run (a
- * sequential reader), up to twice as long as that run, PC_READAHEAD_MAX at most:
- * each run's first device read is one nothing overlaps, and longer runs
- * pay it less often.
+ * for eviction if nothing touches them. A run is PC_READAHEAD_MIN pages
+ * long or, for a fault on the page right after the window's last run (a
+ * sequential reader), up to twice as long as that run, PC_READAHEAD_MAX at
+ * most: each run's first device read is one nothing overlaps, and longer
+ * runs pay it less often. The structs of dropped pages are kept (up to
+ * MAX_SPARES) for the next run's.
  *
  * Eviction is a clock over the ring: pages the MMU saw accessed get a
  * second chance, the others are unmapped; clean ones are dropped at once,
