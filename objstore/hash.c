@@ -16,7 +16,5 @@ void os_hash128(const os_store *s, const void *data, size_t len, uint8_t out[16]
 		s->env.hash128(data, len, out);
 		return;
 	}
-	XXH128_hash_t h = XXH3_128bits(data, len);
-	memcpy(out, &h.low64, 8);
-	memcpy(out + 8, &h.high64, 8);
+	toy_xxh3_128(data, len, out);
 }

@@ -152,7 +152,7 @@ static inline void xxh3_two_blocks(xxh3_vec acc[XXH3_VECS], const uint8_t *a, co
 		xxh3_scramble(acc, scramble_key);
 }
 
-/* XXH3_128bits(page, XXH3_PAGE) into out, low half first. */
+/* XXH3_128bits(page, XXH3_PAGE) into out, as toy_xxh3_128 lays it out. */
 static inline void xxh3_page(const void *page, uint8_t out[16])
 {
 	const uint8_t *in = page;
@@ -165,25 +165,22 @@ static inline void xxh3_page(const void *page, uint8_t out[16])
 	xxh3_accumulate(acc, in + XXH3_PAGE - XXH3_STRIPE,
 			XXH3_kSecret + sizeof(XXH3_kSecret) - XXH3_STRIPE -
 			    XXH_SECRET_LASTACC_START);
-	uint64_t lo = XXH3_mergeAccs(acc, XXH3_kSecret + XXH_SECRET_MERGEACCS_START,
-				     (uint64_t)XXH3_PAGE * XXH_PRIME64_1);
-	uint64_t hi = XXH3_mergeAccs(
+	XXH128_hash_t h;
+	h.low64 = XXH3_mergeAccs(acc, XXH3_kSecret + XXH_SECRET_MERGEACCS_START,
+				 (uint64_t)XXH3_PAGE * XXH_PRIME64_1);
+	h.high64 = XXH3_mergeAccs(
 	    acc, XXH3_kSecret + sizeof(XXH3_kSecret) - sizeof(acc) - XXH_SECRET_MERGEACCS_START,
 	    ~((uint64_t)XXH3_PAGE * XXH_PRIME64_2));
-	memcpy(out, &lo, 8);
-	memcpy(out + 8, &hi, 8);
+	toy_xxh3_128_put(h, out);
 }
 
-/* XXH3_128bits(data, len) into out, low half first; a page by xxh3_page. */
+/* toy_xxh3_128, a page by xxh3_page. */
 static inline void xxh3_128_pages_fast(const void *data, size_t len, uint8_t out[16])
 {
-	if (len == XXH3_PAGE) { /* what the store hashes */
+	if (len == XXH3_PAGE) /* what the store hashes */
 		xxh3_page(data, out);
-		return;
-	}
-	XXH128_hash_t h = XXH3_128bits(data, len);
-	memcpy(out, &h.low64, 8);
-	memcpy(out + 8, &h.high64, 8);
+	else
+		toy_xxh3_128(data, len, out);
 }
 
 #endif

@@ -77,9 +77,9 @@ const volatile int *pc_window_failure(const struct pc_window *w);
 /* Backs window bytes [off, off+len) (page aligned) with object obj from
  * obj_off (page aligned), read-only unless writable: a write there then
  * fails the window with TOY_ERR_PERM, as a lost page does (the write goes
- * to the poison frame, never to obj). Pages already faulted in there are first written
- * back (if dirty: memory-object pages to swap, so the next sync still puts
- * them into the memory object) and dropped. Write-back to obj never grows
+ * to the poison frame, never to obj). Pages already faulted in there are
+ * first written back (if dirty: memory-object pages to swap, so the next
+ * sync still puts them into the memory object) and dropped. Write-back to obj never grows
  * it: bytes past its end are dropped. The newest mapping of a page wins.
  * Returns 0, TOY_ERR_RANGE, TOY_ERR_NOMEM or the store's error. */
 int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
