@@ -861,6 +861,19 @@ static int collect_stale(struct pc_page *p, void *arg)
 	return c->n == BATCH;
 }
 
+/* Drops w's ranges that a new one of window pages [first, first + count)
+ * hides for good. */
+static void forget_covered(struct pc_window *w, uint64_t first, uint64_t count)
+{
+	unsigned kept = 0;
+	for (unsigned i = 0; i < w->nranges; i++) {
+		const struct pc_range *r = &w->ranges[i];
+		if (!pc_map_hides(first, count, r->first, r->count))
+			w->ranges[kept++] = *r;
+	}
+	w->nranges = kept;
+}
+
 int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
 		  uint64_t obj_off, bool writable)
 {
@@ -887,6 +900,7 @@ int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id 
 		w->ranges = r;
 		w->cap = cap;
 	}
+	forget_covered(w, off / PAGE, len / PAGE);
 	w->ranges[w->nranges++] =
 	    (struct pc_range){off / PAGE, len / PAGE, *obj, obj_off / PAGE, writable};
 	struct collect c = {off / PAGE, len / PAGE, {0}, 0, false};

@@ -254,22 +254,42 @@ bool domain_map_writable(struct domain *d, const toy_id *obj)
 	return writable;
 }
 
-/* The range goes into the record first, so a restart maps it again; if the
- * window then refuses it, the record is put back as it was. */
+/* Drops the record's maps that a new one of [addr, addr + len) hides for
+ * good: they need not count against DOMAIN_MAX_MAPS. */
+static void forget_covered_maps(struct domain_record *rec, uint64_t addr, uint64_t len)
+{
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < rec->nmaps; i++) {
+		const struct domain_map *mp = &rec->maps[i];
+		if (!pc_map_hides(addr, len, mp->addr, mp->len))
+			rec->maps[kept++] = *mp;
+	}
+	rec->nmaps = kept;
+}
+
+/* The range goes into the record first, so a restart maps it again; if
+ * that cannot be committed, or the window then refuses the range, the
+ * record is put back as it was. */
 int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
 {
-	if (d->rec.nmaps >= DOMAIN_MAX_MAPS)
-		return TOY_ERR_LIMIT;
-	d->rec.maps[d->rec.nmaps++] = (struct domain_map){*obj, addr, len, off};
-	int err = commit_record(d);
-	if (!err &&
-	    (err = pc_window_map(d->win, addr, len, obj, off, domain_map_writable(d, obj))) != 0) {
-		d->rec.nmaps--;
-		if (commit_record(d))
-			klog(LOG_ERROR, "domain %s: a refused map stays in its record", d->name);
-	} else if (err) {
-		d->rec.nmaps--;
+	struct domain_map was[DOMAIN_MAX_MAPS];
+	uint32_t nwas = d->rec.nmaps;
+	memcpy(was, d->rec.maps, sizeof(was));
+	forget_covered_maps(&d->rec, addr, len);
+	int err = d->rec.nmaps < DOMAIN_MAX_MAPS ? 0 : TOY_ERR_LIMIT;
+	if (!err) {
+		d->rec.maps[d->rec.nmaps++] = (struct domain_map){*obj, addr, len, off};
+		err = commit_record(d);
 	}
+	bool committed = !err;
+	if (!err)
+		err = pc_window_map(d->win, addr, len, obj, off, domain_map_writable(d, obj));
+	if (err) {
+		d->rec.nmaps = nwas;
+		memcpy(d->rec.maps, was, sizeof(was));
+	}
+	if (err && committed && commit_record(d))
+		klog(LOG_ERROR, "domain %s: a refused map stays in its record", d->name);
 	return err;
 }
 

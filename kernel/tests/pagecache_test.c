@@ -303,6 +303,28 @@ KTEST(pc_window_map_object)
 	return 0;
 }
 
+/* A map wholly inside a newer one is forgotten, so mapping the same range
+ * again and again takes no more heap; one only partly hidden still shows
+ * where the newer does not reach. */
+KTEST(pc_window_map_forgets_hidden)
+{
+	struct fixture f;
+	KCHECK(setup(&f, 16, 5) == 0);
+	KCHECK(create(&f, 16ull << 20) == 0);
+	KCHECK(pc_window_map(f.w, 10 * PAGE, 4 * PAGE, &f.obj, PAGE, true) == 0);
+	KCHECK(pc_window_map(f.w, 11 * PAGE, PAGE, &f.obj, 0, true) == 0);
+	size_t heap = heap_in_use();
+	for (int i = 0; i < 100; i++)
+		KCHECK(pc_window_map(f.w, 12 * PAGE, 2 * PAGE, &f.obj, 0, true) == 0);
+	KCHECK(heap_in_use() == heap);
+	KCHECK(stamped(f.base + 10 * PAGE, 1, obj_byte(1)));
+	KCHECK(stamped(f.base + 11 * PAGE, 0, obj_byte(0)));
+	KCHECK(stamped(f.base + 12 * PAGE, 0, obj_byte(0)));
+	KCHECK(stamped(f.base + 13 * PAGE, 1, obj_byte(1)));
+	teardown(&f);
+	return 0;
+}
+
 /* A read-only range shows obj; a write there fails the window with
  * TOY_ERR_PERM (the write lands in the poison frame, not in obj), and from
  * then on the window refuses to sync. */

@@ -57,7 +57,9 @@ int toy_resize(const toy_id *id, uint64_t size);
  * With WRITE the pages are written back to the object on each sync; without
  * it the range is read-only, and a write there stops the domain (the kernel
  * says "stopped: it wrote to memory mapped read-only"). TOY_ERR_RANGE for an
- * unaligned addr, len or off, or len 0. */
+ * unaligned addr, len or off, or len 0. A domain has at most 8 mappings: a
+ * map wholly inside a newer one no longer counts, and a ninth gives
+ * TOY_ERR_LIMIT. */
 int toy_map(const toy_id *id, void *addr, size_t len, uint64_t off);
 
 /* Gives the domain `domain` the rights `rights` on id. Returns 0. The caller
