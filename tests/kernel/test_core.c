@@ -269,11 +269,10 @@ static void test_fast_hash(void **state)
 	static const size_t lens[] = {0, 17, 129, 240, 241, 1024, 1025, 4095, 4096, 4097, 8192};
 	for (size_t off = 0; off < 4096; off += 509)
 		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-			XXH128_hash_t want = XXH3_128bits(buf + off, lens[i]);
-			uint8_t got[16];
+			uint8_t want[16], got[16];
+			toy_xxh3_128(buf + off, lens[i], want);
 			fast(buf + off, lens[i], got);
-			assert_memory_equal(got, &want.low64, 8);
-			assert_memory_equal(got + 8, &want.high64, 8);
+			assert_memory_equal(got, want, 16);
 		}
 }
 

@@ -74,15 +74,6 @@ int pc_window_failed(const struct pc_window *w);
  * it on every host call); valid until pc_window_destroy. */
 const volatile int *pc_window_failure(const struct pc_window *w);
 
-/* Backs window bytes [off, off+len) (page aligned) with object obj from
- * obj_off (page aligned), read-only unless writable: a write there then
- * fails the window with TOY_ERR_PERM, as a lost page does (the write goes
- * to the poison frame, never to obj). Pages already faulted in there are
- * first written back (if dirty: memory-object pages to swap, so the next
- * sync still puts them into the memory object) and dropped. Write-back to
- * obj never grows it: bytes past its end are dropped. The newest mapping of
- * a page wins, and mappings wholly inside a newer one are forgotten.
- * Returns 0, TOY_ERR_RANGE, TOY_ERR_NOMEM or the store's error. */
 /* Whether a newer map of [start, start + len) wholly hides an older one of
  * [old_start, old_start + old_len) (in bytes or in pages, alike), which
  * pc_window_map then forgets, as the domain record does. */
@@ -92,6 +83,15 @@ static inline bool pc_map_hides(uint64_t start, uint64_t len, uint64_t old_start
 	       old_len <= len - (old_start - start);
 }
 
+/* Backs window bytes [off, off+len) (page aligned) with object obj from
+ * obj_off (page aligned), read-only unless writable: a write there then
+ * fails the window with TOY_ERR_PERM, as a lost page does (the write goes
+ * to the poison frame, never to obj). Pages already faulted in there are
+ * first written back (if dirty: memory-object pages to swap, so the next
+ * sync still puts them into the memory object) and dropped. Write-back to
+ * obj never grows it: bytes past its end are dropped. The newest mapping of
+ * a page wins, and mappings wholly inside a newer one are forgotten.
+ * Returns 0, TOY_ERR_RANGE, TOY_ERR_NOMEM or the store's error. */
 int pc_window_map(struct pc_window *w, uint64_t off, uint64_t len, const toy_id *obj,
 		  uint64_t obj_off, bool writable);
 
