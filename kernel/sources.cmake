@@ -8,7 +8,8 @@ set(TOY_KERNEL_LIBC_SOURCES string.c)
 # The in-kernel tests that need no devices (arch/host runs them too).
 set(TOY_KERNEL_CORE_TESTS tests/clock_test.c tests/mem_test.c tests/thread_test.c)
 # Domains: capability sets, lifecycle, host calls and WASI (they need the vm).
-set(TOY_KERNEL_DOMAIN_SOURCES domain/cap.c domain/domain.c domain/hostcall.c domain/wasi.c)
+set(TOY_KERNEL_DOMAIN_SOURCES domain/cap.c domain/collect.c domain/domain.c domain/hostcall.c
+                               domain/wasi.c)
 # What only a machine with devices links: boot sequence, drivers, store.
 set(TOY_KERNEL_MACHINE_SOURCES
     bench.c main.c store.c dev/dev.c dev/pci.c dev/virtio.c dev/virtio_blk.c dev/virtio_rng.c)

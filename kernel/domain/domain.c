@@ -31,6 +31,10 @@
 struct mutex domains_lock;
 static struct domain *domains;
 static unsigned nstarted, nrunning, nparked;
+/* Set when a domain record would not load at boot, or a domain's end could
+ * not be recorded (it comes back next boot): the list then lacks a domain
+ * that may run again, and collect.c must not delete what it holds. */
+static bool unknown_domains;
 static struct waitq parked_q; /* never woken: parked domains wait for a restart */
 
 /* Decoded modules, shared by every domain that runs them. */
@@ -88,10 +92,7 @@ static int write_object(os_store *os, const toy_id *id, const void *buf, uint64_
 	return err;
 }
 
-/* Empties an object a few thousand pages per transaction, from the end:
- * one transaction for all of a big swap or memory object could need more
- * memory for its undo log than is free. */
-static int truncate_object(const toy_id *id)
+int domain_empty_object(const toy_id *id)
 {
 	const uint64_t step = 4096ull * OS_PAGE_SIZE;
 	for (;;) {
@@ -198,7 +199,7 @@ static int memory_new(void *ctx, struct vm_memory *m, uint32_t min)
 		return err;
 	if (st.size / VM_PAGE_SIZE > pages)
 		pages = (uint32_t)(st.size / VM_PAGE_SIZE);
-	err = truncate_object(&d->rec.swap); /* what an earlier boot spilled is stale */
+	err = domain_empty_object(&d->rec.swap); /* what an earlier boot spilled is stale */
 	if (!err)
 		err = pc_window_create((uint64_t)VM_MAX_PAGES * VM_PAGE_SIZE, &d->rec.memory,
 				       &d->rec.swap, &d->win);
@@ -383,10 +384,11 @@ static void finish(struct domain *d, enum domain_status status, int code)
 		os_abort(os);
 	kstore_unlock();
 	if (!err)
-		err = truncate_object(&d->rec.memory);
+		err = domain_empty_object(&d->rec.memory);
 	if (err)
 		klog(LOG_ERROR, "domain %s: recording its end: %s", d->name, toy_strerror(err));
 	mutex_lock(&domains_lock);
+	unknown_domains |= err != 0;
 	d->live = false;
 	nrunning--;
 	mutex_unlock(&domains_lock);
@@ -510,6 +512,39 @@ static int domain_main(void *arg)
 	}
 	run(d);
 	return 0;
+}
+
+/* --- what the domains hold ---------------------------------------------------- */
+
+bool domains_known(void)
+{
+	return !unknown_domains;
+}
+
+static bool maps_object(const struct domain *d, const toy_id *id)
+{
+	for (uint32_t i = 0; i < d->rec.nmaps; i++)
+		if (toy_id_eq(&d->rec.maps[i].object, id))
+			return true;
+	return false;
+}
+
+bool domains_hold(const toy_id *id)
+{
+	for (const struct domain *d = domains; d; d = d->next)
+		if (cap_rights(&d->caps, id) || maps_object(d, id))
+			return true;
+	return false;
+}
+
+void domains_each_hold(void (*fn)(void *arg, const toy_id *id), void *arg)
+{
+	for (const struct domain *d = domains; d; d = d->next) {
+		for (uint32_t i = 0; i < d->caps.n; i++)
+			fn(arg, &d->caps.caps[i].id);
+		for (uint32_t i = 0; i < d->rec.nmaps; i++)
+			fn(arg, &d->rec.maps[i].object);
+	}
 }
 
 /* --- spawn, resume, boot ----------------------------------------------------- */
@@ -771,6 +806,7 @@ static int resume_all(os_store *os, const uint8_t *table, uint64_t len, uint8_t 
 		if (err)
 			klog(LOG_ERROR, "domain: cannot load a domain record: %s",
 			     toy_strerror(err));
+		unknown_domains |= err != 0;
 		if (!err && d->rec.status == DOMAIN_RUNNING && abandoned(os, &d->rec))
 			abandon(os, d);
 		if (!err && d->rec.status != DOMAIN_RUNNING) {
@@ -929,6 +965,7 @@ int domains_boot(void)
 		klog(LOG_ERROR, "domain: cannot read the domain table: %s", toy_strerror(err));
 		return err;
 	}
+	collect_unreachable();
 	for (struct domain *d = domains; d; d = d->next)
 		if ((err = start_thread(d)) != 0)
 			klog(LOG_ERROR, "domain %s: cannot start: %s", d->name, toy_strerror(err));

@@ -90,6 +90,26 @@ struct domain *domain_find(const toy_id *id);
 int domain_spawn(struct domain *parent, const toy_id *module, const struct toy_cap *caps,
 		 uint32_t ncaps, toy_id *out);
 
+/* Empties an object a few thousand pages per transaction, from the end:
+ * one transaction for all of a big object could need more memory for its
+ * undo log than is free. Takes the store lock for each step. */
+int domain_empty_object(const toy_id *id);
+
+/* Whether the list of domains has every domain that may run again (false
+ * once a record would not load or an end could not be recorded), whether
+ * one of them holds id (a capability, or a map in its record), and every
+ * ID they hold, one call of fn each (repeats included). domains_lock held. */
+bool domains_known(void);
+bool domains_hold(const toy_id *id);
+void domains_each_hold(void (*fn)(void *arg, const toy_id *id), void *arg);
+
+/* collect.c: deletes id if it is a blob no domain holds any more (called
+ * after a drop is committed; takes domains_lock and the store lock), and,
+ * at boot before any domain runs, every blob the resumed domains do not
+ * hold. Failures are logged: what is left is collected at a later boot. */
+void collect_dropped(const toy_id *id);
+void collect_unreachable(void);
+
 /* Writes d's capability set to its capability object inside the caller's
  * open transaction (store lock held). */
 int domain_save_caps(os_store *os, struct domain *d);

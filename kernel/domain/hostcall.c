@@ -293,6 +293,8 @@ static int hc_drop(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 	if (!err && (err = commit_caps(d)) != 0)
 		cap_add(&d->caps, &id, before);
 	mutex_unlock(&domains_lock);
+	if (!err)
+		collect_dropped(&id);
 	r[0] = ret32(err);
 	return 0;
 }

@@ -67,7 +67,9 @@ int toy_map(const toy_id *id, void *addr, size_t len, uint64_t off);
  * (TOY_ERR_PERM otherwise). */
 int toy_grant(const toy_id *id, const toy_id *domain, uint32_t rights);
 
-/* Forgets the caller's capability on id. Returns 0. */
+/* Forgets the caller's capability on id. Returns 0. A blob that no domain
+ * holds any more, by a capability or a map, is deleted from the store: at
+ * once when this drop lets go of the last hold, else at the next boot. */
 int toy_drop(const toy_id *id);
 
 /* Returns the caller's rights on id (enum toy_right bits). */

@@ -7,10 +7,12 @@
  * capability set, and a swap object the page cache may spill to. Each
  * domain runs in a kernel thread that drives the vm in fuel slices.
  *
- * The kernel's table of domains (reserved ID TOY_ID_DOMAINS) lists every
- * domain ever spawned. At boot, domains_boot resumes every running domain
- * from its last synced state, or, on a store with no table yet, starts init
- * from the boot object (toy/abi.h) the host wrote into the image. */
+ * The kernel's table of domains (reserved ID TOY_ID_DOMAINS) lists the
+ * domains that may run again. At boot, domains_boot deletes the ones that
+ * have ended, with their objects, and the blobs no remaining domain holds
+ * (domain/collect.c), then resumes every running domain from its last
+ * synced state; on a store with no table yet, it starts init from the
+ * boot object (toy/abi.h) the host wrote into the image. */
 #ifndef KERNEL_DOMAIN_H
 #define KERNEL_DOMAIN_H
 
