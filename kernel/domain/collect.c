@@ -5,12 +5,12 @@
  * checks the caller's set, and a resumed domain's maps are replayed from
  * its record. So a blob that no domain which may run again holds can never
  * be named again; it is deleted, and nothing can tell. That happens twice:
- * - after a drop that let go of the last hold (collect_dropped), once the
- *   drop is committed: a power cut in between leaves it to the next boot;
+ * - after a drop, or a map that hid older ones, let go of the last hold
+ *   (collect_dropped), once that is committed: a power cut in between
+ *   leaves it to the next boot;
  * - at boot (collect_unreachable), once the ended domains are out of the
  *   table: every blob the resumed domains do not hold. That covers what
- *   ended domains held, blobs whose map a newer map hid, and drops a cut
- *   interrupted.
+ *   ended domains held, and what a cut left.
  * Only blobs: a module stays (the boot object names it, and a disk may be
  * moved to run it elsewhere), and a domain's own objects go with its table
  * entry (compact_table in domain.c). When the kernel cannot know every

@@ -270,10 +270,15 @@ static void forget_covered_maps(struct domain_record *rec, uint64_t addr, uint64
 
 /* The range goes into the record first, so a restart maps it again; if
  * that cannot be committed, or the window then refuses the range, the
- * record is put back as it was. */
+ * record is put back as it was. All of it under domains_lock, so no one
+ * asking what the domains hold (collect.c) sees a map gone before the new
+ * one is in place; after it, the objects of the maps it hid are collected
+ * if nothing else holds them. */
 int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len, uint64_t off)
 {
+	bool writable = domain_map_writable(d, obj);
 	struct domain_map was[DOMAIN_MAX_MAPS];
+	mutex_lock(&domains_lock);
 	uint32_t nwas = d->rec.nmaps;
 	memcpy(was, d->rec.maps, sizeof(was));
 	forget_covered_maps(&d->rec, addr, len);
@@ -284,13 +289,16 @@ int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len,
 	}
 	bool committed = !err;
 	if (!err)
-		err = pc_window_map(d->win, addr, len, obj, off, domain_map_writable(d, obj));
+		err = pc_window_map(d->win, addr, len, obj, off, writable);
 	if (err) {
 		d->rec.nmaps = nwas;
 		memcpy(d->rec.maps, was, sizeof(was));
 	}
 	if (err && committed && commit_record(d))
 		klog(LOG_ERROR, "domain %s: a refused map stays in its record", d->name);
+	mutex_unlock(&domains_lock);
+	for (uint32_t i = 0; i < nwas && !err; i++)
+		collect_dropped(&was[i].object);
 	return err;
 }
 

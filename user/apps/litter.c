@@ -8,9 +8,9 @@
  *            dropped at once: deleted too;
  *   hidden   a page, mapped over a buffer, then its capability dropped:
  *            the map holds it, so it stays; then mapped over, by:
- *   mapped   a page, mapped over the same buffer (which hides hidden's map:
- *            nothing holds hidden now, so the next boot deletes it), then
- *            its capability dropped: the map holds it;
+ *   mapped   a page, mapped over the same buffer, which hides hidden's
+ *            map: nothing holds hidden now, so that map deletes it; then
+ *            mapped's capability is dropped: its map holds it;
  *   kept     a page, kept: it stays while litter may run;
  * and MANY empty blobs, kept too, which make the set of IDs the kernel
  * sorts at boot to see what domains hold a big one (`litter: kept MANY

@@ -69,7 +69,8 @@ int toy_grant(const toy_id *id, const toy_id *domain, uint32_t rights);
 
 /* Forgets the caller's capability on id. Returns 0. A blob that no domain
  * holds any more, by a capability or a map, is deleted from the store: at
- * once when this drop lets go of the last hold, else at the next boot. */
+ * once when a drop (or a map hiding an older one) lets go of the last
+ * hold, at the next boot when a domain that ended held it. */
 int toy_drop(const toy_id *id);
 
 /* Returns the caller's rights on id (enum toy_right bits). */
