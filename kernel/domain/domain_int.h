@@ -76,8 +76,10 @@ struct domain {
 	struct domain *next;
 };
 
-/* Guards every capability set and the list of domains. Never held while
- * touching a domain's memory; taken before the store lock. */
+/* Guards every capability set, the list of domains and changes to the
+ * maps in a domain's record (which only its own thread makes, so it reads
+ * them without). Never held while touching a domain's memory; taken
+ * before the store lock. */
 extern struct mutex domains_lock;
 
 /* The live domain with this ID, or NULL. Call with domains_lock held. */
