@@ -28,20 +28,39 @@ static bool put32(struct domain *d, uint64_t p, uint32_t v)
 	return s != NULL;
 }
 
-/* Writes d's bytes to the console in NUL-terminated pieces. Each piece is
- * copied first, which may fault pages in: if one is lost (the store could
- * not give it back), the poison frame shows there, and nothing more is
- * printed. Returns false then. */
-static bool console_out(struct domain *d, const uint8_t *p, uint32_t n)
+#define CONSOLE_CHUNK 1024u
+
+/* The console output of one fd_write, gathered from the domain's memory
+ * before it is printed (NUL-terminated) a chunk at a time: copying may
+ * fault pages in and so let other threads run, and printing does not, so a
+ * write of up to CONSOLE_CHUNK bytes reaches the console whole, never
+ * mixed with another domain's output. */
+struct console_out {
+	char text[CONSOLE_CHUNK + 1];
+	uint32_t n;
+};
+
+static void console_flush(struct console_out *o)
 {
-	char piece[257];
+	o->text[o->n] = 0;
+	if (o->n)
+		kputs(o->text);
+	o->n = 0;
+}
+
+/* Adds d's bytes [p, p + n). If a page of them is lost (the store could
+ * not give it back, the poison frame shows there), they are not added and
+ * nothing more will be: returns false. */
+static bool console_add(struct domain *d, struct console_out *o, const uint8_t *p, uint32_t n)
+{
 	while (n) {
-		uint32_t k = n < 256 ? n : 256;
-		memcpy(piece, p, k);
+		if (o->n == CONSOLE_CHUNK)
+			console_flush(o);
+		uint32_t k = n < CONSOLE_CHUNK - o->n ? n : CONSOLE_CHUNK - o->n;
+		memcpy(o->text + o->n, p, k);
 		if (domain_memory_lost(d))
 			return false;
-		piece[k] = 0;
-		kputs(piece);
+		o->n += k;
 		p += k;
 		n -= k;
 	}
@@ -57,18 +76,21 @@ static int fd_write(struct vm_host_call *c, uint64_t *a, uint64_t *r)
 		r[0] = WASI_EBADF;
 		return 0;
 	}
+	struct console_out out;
+	out.n = 0;
 	const uint8_t *iov = domain_span(d, iovs, 8ull * n);
 	for (uint32_t i = 0; iov && i < n; i++) {
 		uint32_t p, len;
 		memcpy(&p, iov + 8 * i, 4);
 		memcpy(&len, iov + 8 * i + 4, 4);
 		const uint8_t *s = domain_span(d, p, len);
-		if (!s || !console_out(d, s, len)) {
+		if (!s || !console_add(d, &out, s, len)) {
 			iov = NULL;
 			break;
 		}
 		total += len;
 	}
+	console_flush(&out);
 	if (!iov || !put32(d, (uint32_t)a[3], total))
 		r[0] = WASI_EFAULT;
 	return 0;

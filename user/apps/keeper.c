@@ -5,9 +5,10 @@
  * and its number, so a test can find its blocks in the disk image; the rest
  * is a pattern of the page number), prints "keeper: kept N pages" and parks.
  * Every later boot it resumes after the park, first echoes its first
- * page's marker straight from memory (write(2), so the kernel reads the
- * page: "TOYKEEP!0000 is keeper's first page"), checks every byte, prints
- * "keeper: N pages intact" (or "keeper: page I changed") and parks again.
+ * page's marker straight from memory (writev(2), so the kernel reads the
+ * page: "TOYKEEP!0000 is keeper's first page", one write, one line),
+ * checks every byte, prints "keeper: N pages intact" (or "keeper: page I
+ * changed") and parks again.
  * Its memory is read back from the store only when it is touched, so a
  * damaged block shows at that check: the kernel must then stop keeper (the
  * page cannot be read: TOY_ERR_CORRUPT) rather than hand it wrong bytes or
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <toy.h>
 #include <unistd.h>
 
@@ -62,8 +64,11 @@ int main(void)
 			printf("keeper: FAIL park: %s\n", toy_strerror(rc));
 			return 1;
 		}
-		write(1, pages[0], 12); /* the kernel touches the page first */
-		printf(" is keeper's first page\n");
+		/* One write, so the line comes out whole; the kernel touches the
+		 * page first. */
+		static char is_first[] = " is keeper's first page\n";
+		struct iovec line[] = {{pages[0], 12}, {is_first, sizeof(is_first) - 1}};
+		writev(1, line, 2);
 		int changed = first_changed();
 		if (changed >= 0)
 			printf("keeper: page %d changed\n", changed);
