@@ -193,7 +193,12 @@ void collect_unreachable(void)
 	if (known)
 		domains_each_hold(add_id, &held);
 	mutex_unlock(&domains_lock);
-	int err = !known ? TOY_ERR_BUSY : held.failed ? TOY_ERR_NOMEM : 0;
+	if (!known) {
+		klog(LOG_WARN,
+		     "domain: not collecting blobs: a domain that may run again is unknown");
+		return;
+	}
+	int err = held.failed ? TOY_ERR_NOMEM : 0;
 	if (!err) {
 		idset_sort(&held);
 		os_store *os = kstore_lock();
@@ -202,8 +207,7 @@ void collect_unreachable(void)
 	}
 	size_t n = err ? 0 : delete_blobs(s.garbage.ids, s.garbage.n);
 	if (err)
-		klog(LOG_WARN, "domain: not collecting blobs: %s",
-		     known ? toy_strerror(err) : "a domain that may run again is unknown");
+		klog(LOG_WARN, "domain: not collecting blobs: %s", toy_strerror(err));
 	else if (n)
 		klog(LOG_INFO, "domain: blobs no domain holds: %zu deleted", n);
 	kfree(held.ids);

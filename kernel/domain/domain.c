@@ -298,7 +298,8 @@ int domain_map(struct domain *d, const toy_id *obj, uint64_t addr, uint64_t len,
 		klog(LOG_ERROR, "domain %s: a refused map stays in its record", d->name);
 	mutex_unlock(&domains_lock);
 	for (uint32_t i = 0; i < nwas && !err; i++)
-		collect_dropped(&was[i].object);
+		if (pc_map_hides(addr, len, was[i].addr, was[i].len))
+			collect_dropped(&was[i].object);
 	return err;
 }
 

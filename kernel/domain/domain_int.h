@@ -107,9 +107,9 @@ void domains_each_hold(void (*fn)(void *arg, const toy_id *id), void *arg);
 
 /* collect.c: deletes id if it is a blob no domain holds any more (called
  * after a drop or a map that hid others is committed; takes domains_lock
- * and the store lock), and,
- * at boot before any domain runs, every blob the resumed domains do not
- * hold. Failures are logged: what is left is collected at a later boot. */
+ * and the store lock), and, at boot before any domain runs, every blob the
+ * resumed domains do not hold. Failures are logged: what is left is
+ * collected at a later boot. */
 void collect_dropped(const toy_id *id);
 void collect_unreachable(void);
 
